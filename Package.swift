@@ -1,0 +1,109 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "flowstreams",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "FlowStreams", targets: ["FlowStreams"]),
+        .library(name: "FlowStreamsHummingbird", targets: ["FlowStreamsHummingbird"]),
+        .library(name: "FlowStreamsTesting", targets: ["FlowStreamsTesting"]),
+        .executable(name: "durable-streaming", targets: ["durable-streaming"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        .target(
+            name: "FlowStreams",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowStreamsHummingbird",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowStreamsTesting",
+            dependencies: ["FlowStreams"],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "durable-streaming",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsHummingbird",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A server with every CONFORMANCE.md fixture flow, started as a child process by the tests
+        // (two-process byte equality, memory measurements, kills). Not a product.
+        .executableTarget(
+            name: "flowstreams-fixture-server",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsHummingbird",
+                "FlowStreamsTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/FixtureServer",
+            swiftSettings: swiftSettings
+        ),
+        // Test-only helpers: an incremental HTTP/1.1 client on NIO, child-process control.
+        .target(
+            name: "TestSupport",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/Support",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsTests",
+            dependencies: ["FlowStreams", "FlowStreamsTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsHummingbirdTests",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsHummingbird",
+                "FlowStreamsTesting",
+                "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,211 @@
+public import HTTPTypes
+public import Logging
+
+/// Serves one flow over HTTP, framework-neutral: parses the request, asks the context provider,
+/// runs or resumes, and answers with a `FlowHTTPResponse` (PROTOCOL.md). The Hummingbird and Vapor
+/// modules only adapt requests and response bodies to it.
+public struct FlowHandler: Sendable {
+    /// The name streams of this route are stored under (a stream of another route is not found here).
+    public let scopeName: String
+    public let options: FlowRouteOptions
+    let flow: ErasedFlow
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - flow: The flow to serve.
+    ///   - scopeName: The name its streams belong to; defaults to the flow's name.
+    ///   - options: Stream manager, runner, context provider, extensions.
+    ///   - logger: Where request errors are logged (at debug; flow failures at error).
+    public init<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>,
+        scopeName: String? = nil,
+        options: FlowRouteOptions,
+        logger: Logger
+    ) {
+        precondition(options.streamManager == nil || options.runner != nil,
+                     "a route with a stream manager needs a FlowRunner (FlowRouteOptions.runner)")
+        self.flow = ErasedFlow(flow)
+        self.scopeName = scopeName ?? flow.name
+        self.options = options
+        self.logger = logger
+    }
+
+    /// `POST <flow path>`: runs the flow, streams it, or resumes a stream.
+    /// - Parameters:
+    ///   - request: The request head (method, path with query, headers).
+    ///   - body: The collected request body.
+    public func handleRun(_ request: HTTPRequest, body: [UInt8]) async -> FlowHTTPResponse {
+        await answering { try await run(request, body: body) }
+    }
+
+    /// `DELETE <flow path>/streams/<id>`: cancels a stream (202), already finished (204), or not visible (404).
+    public func handleCancel(_ request: HTTPRequest, streamID rawID: String) async -> FlowHTTPResponse {
+        await answering {
+            let caller = try await callerContext(request, input: nil)
+            guard let manager = options.streamManager else { throw FlowError.streamNotFound }
+            let id = try streamID(rawID)
+            switch try await manager.cancel(id, in: scope(caller)) {
+            case .cancelled: return FlowHTTPResponse(status: .accepted)
+            case .alreadyFinished: return FlowHTTPResponse(status: .noContent)
+            }
+        }
+    }
+
+    // MARK: POST
+
+    private func run(_ request: HTTPRequest, body: [UInt8]) async throws -> FlowHTTPResponse {
+        let query = QueryParameters(path: request.path ?? "")
+        let streamParameter = query["stream"]
+        if let streamParameter, streamParameter != "true", streamParameter != "false" {
+            throw FlowError(status: .invalidArgument, message: "Query parameter stream must be true or false.")
+        }
+        let accept = request.headerFields[values: .accept].joined(separator: ",")
+        let streaming = accept.contains("text/event-stream") || streamParameter == "true"
+        let input = try RequestBody.input(from: body)
+        let caller = try await callerContext(request, input: input)
+        guard streaming else { return try await runToEnd(input: input, caller: caller) }
+
+        let optedIn = options.extensionsEnabled && request.headerFields[.flowStreamsSSE] == "1"
+        guard let manager = options.streamManager, let runner = options.runner else {
+            return try plainStream(input: input, caller: caller, optedIn: optedIn)
+        }
+        if let rawID = request.headerFields[.genkitStreamID] {
+            return try await resume(rawID, request: request, caller: caller, manager: manager, optedIn: optedIn)
+        }
+        return try await startDurable(input: input, caller: caller, manager: manager, runner: runner, optedIn: optedIn)
+    }
+
+    private func runToEnd(input: JSONBytes, caller: CallerContext) async throws -> FlowHTTPResponse {
+        let run = try flow.prepare(input: input)
+        let limits = ChunkBuffer.Limits(chunks: options.writeBufferChunks, bytes: options.writeBufferBytes)
+        let outcome = await FlowExecution.run(run, caller: caller, limits: limits, stop: { nil }, logger: logger) { _ in }
+        switch outcome {
+        case .success(let output):
+            let headers: HTTPFields = [
+                .contentType: "application/json",
+                .genkitTraceID: randomHex(bytes: 16),
+                .genkitSpanID: randomHex(bytes: 8),
+            ]
+            return FlowHTTPResponse(status: .ok, headers: headers, body: .bytes(SSEEncoder.resultBody(output)))
+        case .failure(let error):
+            return .error(error)
+        }
+    }
+
+    private func startDurable(
+        input: JSONBytes, caller: CallerContext, manager: any StreamManager, runner: FlowRunner, optedIn: Bool
+    ) async throws -> FlowHTTPResponse {
+        let run = try flow.prepare(input: input)
+        let id = StreamID.random()
+        let writer = try await manager.open(id, in: scope(caller))
+        do {
+            try runner.start(.init(run: run, caller: caller, writer: writer, id: id))
+        } catch {
+            try? await writer.finish(.failure(error))
+            throw error
+        }
+        logger.debug("durable stream started", metadata: ["flowstreams.stream.id": "\(id)"])
+        let events = try await manager.subscribe(id, after: nil, in: scope(caller))
+        return sseResponse(events, id: id, offset: nil, optedIn: optedIn)
+    }
+
+    private func resume(
+        _ rawID: String, request: HTTPRequest, caller: CallerContext, manager: any StreamManager, optedIn: Bool
+    ) async throws -> FlowHTTPResponse {
+        let id = try streamID(rawID)
+        var lastIndex: Int?
+        if options.extensionsEnabled, let raw = request.headerFields[.lastEventID] {
+            lastIndex = try parseLastEventID(raw)
+        }
+        let events: StreamEvents
+        do {
+            events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
+        } catch let error as FlowError where error.status == .notFound {
+            logger.debug("resume of an unknown stream", metadata: ["flowstreams.stream.id": "\(id)"])
+            return FlowHTTPResponse(status: .noContent)
+        }
+        return sseResponse(events, id: id, offset: lastIndex.map { $0 + 1 }, optedIn: optedIn)
+    }
+
+    private func sseResponse(_ events: StreamEvents, id: StreamID?, offset: Int?, optedIn: Bool) -> FlowHTTPResponse {
+        var headers = Self.sseHeaders
+        if let id { headers[.genkitStreamID] = id.rawValue }
+        if let offset { headers[.genkitStreamOffset] = String(offset) }
+        let keepAlive = optedIn ? options.keepAliveInterval : nil
+        return FlowHTTPResponse(status: .ok, headers: headers, body: .stream(StreamingBody { write in
+            try await SSEWriter.write(events, ids: optedIn, keepAlive: keepAlive, to: write)
+        }))
+    }
+
+    static let sseHeaders: HTTPFields = [
+        .contentType: "text/event-stream",
+        .cacheControl: "no-cache",
+        .accelBuffering: "no",
+    ]
+
+    // MARK: Shared steps
+
+    /// Runs `body`, answering any error it throws with its status and JSON body.
+    private func answering(_ body: () async throws -> FlowHTTPResponse) async -> FlowHTTPResponse {
+        do {
+            return try await body()
+        } catch let error as FlowError {
+            return .error(error)
+        } catch {
+            logger.error("request failed", metadata: ["flowstreams.error": "\(String(reflecting: error))"])
+            return .error(.internalError)
+        }
+    }
+
+    func callerContext(_ request: HTTPRequest, input: JSONBytes?) async throws -> CallerContext {
+        guard let provider = options.contextProvider else { return CallerContext() }
+        do {
+            return try await provider(ContextRequest(method: request.method, headers: request.headerFields, input: input))
+        } catch let error as FlowError {
+            throw error
+        } catch {
+            logger.error("context provider failed", metadata: ["flowstreams.error": "\(String(reflecting: error))"])
+            throw FlowError.internalError
+        }
+    }
+
+    func scope(_ caller: CallerContext) -> StreamScope {
+        StreamScope(flow: scopeName, principal: caller.principal)
+    }
+
+    func streamID(_ raw: String) throws(FlowError) -> StreamID {
+        guard let id = StreamID(raw) else {
+            throw FlowError(status: .invalidArgument,
+                            message: "Stream id must be 1 to 128 characters from A-Z, a-z, 0-9, '-' and '_'.")
+        }
+        return id
+    }
+
+    func parseLastEventID(_ raw: String) throws(FlowError) -> Int {
+        guard let index = Int(raw.trimmingASCIISpaces()), index >= -1 else {
+            throw FlowError(status: .outOfRange, message: "Last-Event-ID must be an integer of at least -1.")
+        }
+        return index
+    }
+
+    private func randomHex(bytes: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<bytes).map { _ in
+            let byte = UInt8.random(in: 0...255, using: &generator)
+            return String(byte, radix: 16).leftPadded(to: 2)
+        }.joined()
+    }
+}
+
+extension String {
+    func trimmingASCIISpaces() -> Substring {
+        var text = self[...]
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return text
+    }
+
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

@@ -1,0 +1,152 @@
+import Synchronization
+
+/// The bounded write buffer between a flow and where its chunks go (storage, or the response of a
+/// run without a stream manager). `append` suspends while the buffer is full; the consumer takes
+/// everything buffered at once, so storage commits many chunks per transaction (group commit).
+final class ChunkBuffer: Sendable {
+    /// Limits of the write buffer.
+    struct Limits: Sendable, Hashable {
+        var chunks: Int
+        var bytes: Int
+    }
+
+    enum Batch {
+        case chunks([JSONBytes])
+        case closed
+        /// The taking task was cancelled; nothing was taken.
+        case interrupted
+    }
+
+    private struct Producer {
+        let id: Int
+        let chunk: JSONBytes
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    private struct State {
+        var pending: [JSONBytes] = []
+        var pendingBytes = 0
+        var waitingProducers: [Producer] = []
+        var consumer: CheckedContinuation<Batch, Never>?
+        var closed = false
+        var failure: (any Error)?
+        var nextProducerID = 0
+
+        func hasRoom(for chunk: JSONBytes, limits: Limits) -> Bool {
+            pending.isEmpty || (pending.count < limits.chunks && pendingBytes + chunk.count <= limits.bytes)
+        }
+
+        mutating func accept(_ chunk: JSONBytes) {
+            pending.append(chunk)
+            pendingBytes += chunk.count
+        }
+
+        mutating func takeBatch() -> Batch? {
+            if pending.isEmpty { return closed ? .closed : nil }
+            defer { pending = []; pendingBytes = 0 }
+            return .chunks(pending)
+        }
+    }
+
+    private let limits: Limits
+    private let state = Mutex(State())
+
+    init(limits: Limits) {
+        precondition(limits.chunks > 0 && limits.bytes > 0)
+        self.limits = limits
+    }
+
+    /// Adds a chunk in order, waiting while the buffer is full.
+    /// - Throws: The consumer's error once it failed; `CancellationError` if the task is cancelled while waiting.
+    func append(_ chunk: JSONBytes) async throws {
+        enum Admission { case accepted(wake: (CheckedContinuation<Batch, Never>, Batch)?), wait(Int), failed(any Error) }
+        let admission: Admission = state.withLock { state in
+            if let failure = state.failure { return .failed(failure) }
+            if state.closed { return .failed(FlowError.streamFinished) }
+            if state.waitingProducers.isEmpty && state.hasRoom(for: chunk, limits: limits) {
+                state.accept(chunk)
+                guard let consumer = state.consumer, let batch = state.takeBatch() else { return .accepted(wake: nil) }
+                state.consumer = nil
+                return .accepted(wake: (consumer, batch))
+            }
+            defer { state.nextProducerID += 1 }
+            return .wait(state.nextProducerID)
+        }
+        switch admission {
+        case .failed(let error):
+            throw error
+        case .accepted(let wake):
+            if let (consumer, batch) = wake { consumer.resume(returning: batch) }
+        case .wait(let id):
+            try await withTaskCancellationHandler {
+                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                    let immediate: (any Error)?? = state.withLock { state in
+                        if let failure = state.failure { return .some(failure) }
+                        if Task.isCancelled { return .some(CancellationError()) }
+                        state.waitingProducers.append(Producer(id: id, chunk: chunk, continuation: continuation))
+                        return .none
+                    }
+                    if case .some(let error) = immediate { continuation.resume(throwing: error!) }
+                }
+            } onCancel: {
+                let producer = state.withLock { state -> Producer? in
+                    guard let index = state.waitingProducers.firstIndex(where: { $0.id == id }) else { return nil }
+                    return state.waitingProducers.remove(at: index)
+                }
+                producer?.continuation.resume(throwing: CancellationError())
+            }
+        }
+    }
+
+    /// Takes everything buffered, waiting until there is something; `.closed` once the producer
+    /// closed the buffer and everything was taken.
+    func take() async -> Batch {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Batch, Never>) in
+                let (batch, admitted) = state.withLock { state -> (Batch?, [Producer]) in
+                    if Task.isCancelled { return (.interrupted, []) }
+                    guard let batch = state.takeBatch() else {
+                        state.consumer = continuation
+                        return (nil, [])
+                    }
+                    return (batch, admitWaiting(&state))
+                }
+                for producer in admitted { producer.continuation.resume() }
+                if let batch { continuation.resume(returning: batch) }
+            }
+        } onCancel: {
+            state.withLock { state in defer { state.consumer = nil }; return state.consumer }?.resume(returning: .interrupted)
+        }
+    }
+
+    /// The producer is done: the consumer gets what is left, then `.closed`.
+    func close() {
+        let consumer = state.withLock { state -> (CheckedContinuation<Batch, Never>, Batch)? in
+            state.closed = true
+            guard let consumer = state.consumer, let batch = state.takeBatch() else { return nil }
+            state.consumer = nil
+            return (consumer, batch)
+        }
+        consumer.map { $0.0.resume(returning: $0.1) }
+    }
+
+    /// The consumer failed: waiting and later `append`s throw `error`.
+    func fail(_ error: any Error) {
+        let waiting = state.withLock { state -> [Producer] in
+            state.failure = error
+            defer { state.waitingProducers = [] }
+            return state.waitingProducers
+        }
+        for producer in waiting { producer.continuation.resume(throwing: error) }
+    }
+
+    /// Moves waiting producers' chunks into the (just emptied) buffer, in order, while there is room.
+    private func admitWaiting(_ state: inout State) -> [Producer] {
+        var admitted: [Producer] = []
+        while let next = state.waitingProducers.first, state.hasRoom(for: next.chunk, limits: limits) {
+            state.accept(next.chunk)
+            admitted.append(state.waitingProducers.removeFirst())
+        }
+        return admitted
+    }
+}

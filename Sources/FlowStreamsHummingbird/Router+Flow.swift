@@ -1,0 +1,71 @@
+public import FlowStreams
+public import Hummingbird
+import HTTPTypes
+public import Logging
+import NIOCore
+
+extension Router {
+    /// Serves a flow: `POST <path>` runs, streams and resumes it; `DELETE <path>/streams/<id>` cancels
+    /// one of its streams.
+    ///
+    /// ```swift
+    /// let runner = FlowRunner(logger: logger)
+    /// router.addFlow(streamy, options: .init(streamManager: InMemoryStreamManager(), runner: runner))
+    /// // add `runner` (and the manager, when it is a Service) to the app's ServiceGroup
+    /// ```
+    /// - Parameters:
+    ///   - flow: The flow.
+    ///   - path: Where to serve it; defaults to `/<flow name>`.
+    ///   - options: Stream manager, runner, context provider, extensions.
+    ///   - bodyLimit: The largest request body accepted; larger ones get 413. Defaults to 1 MiB.
+    @discardableResult
+    public func addFlow<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>,
+        at path: String? = nil,
+        options: FlowRouteOptions = .init(),
+        bodyLimit: Int = 1 << 20,
+        logger: Logger? = nil
+    ) -> Self {
+        let path = path ?? "/\(flow.name)"
+        let handler = FlowHandler(flow, scopeName: path, options: options,
+                                  logger: logger ?? Logger(label: "FlowStreams", factory: { _ in SwiftLogNoOpLogHandler() }))
+        addFlowHandler(handler, at: path, bodyLimit: bodyLimit)
+        return self
+    }
+
+    func addFlowHandler(_ handler: FlowHandler, at path: String, bodyLimit: Int) {
+        post(RouterPath(path)) { request, _ -> Response in
+            var request = request
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: bodyLimit)
+            } catch is NIOTooManyBytesError {
+                return Response(FlowHTTPResponse.bodyTooLarge, request: request)
+            }
+            let response = await handler.handleRun(request.head, body: Array(body.readableBytesView))
+            return Response(response, request: request)
+        }
+        delete(RouterPath("\(path)/streams/:id")) { request, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            return Response(await handler.handleCancel(request.head, streamID: id), request: request)
+        }
+    }
+}
+
+extension Response {
+    /// Adapts a framework-neutral response. A streaming body runs inside
+    /// `consumeWithCancellationOnInboundClose`, so it is cancelled as soon as the client goes away.
+    init(_ response: FlowHTTPResponse, request: Request) {
+        switch response.body {
+        case .bytes(let bytes):
+            self.init(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        case .stream(let stream):
+            self.init(status: response.status, headers: response.headers, body: ResponseBody { [request] writer in
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await stream.write { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+}
