@@ -16,10 +16,23 @@ public final class FlowRunner: Service {
         public var writeBufferChunks: Int = 256
         /// How many bytes of chunks a flow may have waiting for storage before `sendChunk` suspends. Defaults to 1 MiB.
         public var writeBufferBytes: Int = 1 << 20
+        /// The largest chunk a flow may send, encoded; a larger one ends the stream with
+        /// `RESOURCE_EXHAUSTED "Chunk exceeds limit."`. Defaults to 1 MiB.
+        public var maximumChunkBytes: Int = 1 << 20
+        /// Streaming runs allowed at once in this process; more get `429 RESOURCE_EXHAUSTED "Too many
+        /// running streams."`. Defaults to 10,000.
+        public var maximumRunningStreams: Int = 10_000
+        /// Streaming runs one principal may have at once (callers without a principal count only
+        /// against the global limit). Defaults to 100.
+        public var maximumRunningStreamsPerPrincipal: Int = 100
+        /// Where metrics go. Defaults to the bootstrapped `MetricsSystem`.
+        public var metrics: FlowMetrics = FlowMetrics()
 
         public init() {}
 
-        var bufferLimits: ChunkBuffer.Limits { .init(chunks: writeBufferChunks, bytes: writeBufferBytes) }
+        var bufferLimits: ChunkBuffer.Limits {
+            .init(chunks: writeBufferChunks, bytes: writeBufferBytes, chunkBytes: maximumChunkBytes)
+        }
     }
 
     struct Job: Sendable {
@@ -27,6 +40,12 @@ public final class FlowRunner: Service {
         let caller: CallerContext
         let writer: any StreamWriter
         let id: StreamID
+        let ticket: Ticket
+    }
+
+    /// A place among the running streams, taken by `admit` and given back by `release`.
+    struct Ticket: Sendable {
+        let principal: String?
     }
 
     private struct State {
@@ -34,6 +53,8 @@ public final class FlowRunner: Service {
         var running: [Int: StopSignal] = [:]
         var nextRun = 0
         var idleWaiter: CheckedContinuation<Void, Never>?
+        var admitted = 0
+        var admittedByPrincipal: [String: Int] = [:]
     }
 
     public let configuration: Configuration
@@ -85,6 +106,38 @@ public final class FlowRunner: Service {
         guard case .enqueued = submit.yield(job) else { throw FlowError.shuttingDown }
     }
 
+    /// Takes a place for a streaming run of `principal`.
+    /// - Throws: `RESOURCE_EXHAUSTED "Too many running streams."` over a limit; `UNAVAILABLE "Server
+    ///   shutting down."` once shutdown has begun.
+    func admit(principal: String?) throws(FlowError) -> Ticket {
+        let result: Result<Ticket, FlowError> = state.withLock { state in
+            guard state.accepting else { return .failure(.shuttingDown) }
+            guard state.admitted < configuration.maximumRunningStreams else { return .failure(.tooManyStreams) }
+            if let principal {
+                let count = state.admittedByPrincipal[principal, default: 0]
+                guard count < configuration.maximumRunningStreamsPerPrincipal else { return .failure(.tooManyStreams) }
+                state.admittedByPrincipal[principal] = count + 1
+            }
+            state.admitted += 1
+            return .success(Ticket(principal: principal))
+        }
+        let ticket = try result.get()
+        configuration.metrics.runningFlows.increment()
+        return ticket
+    }
+
+    /// Gives back a place taken by `admit`.
+    func release(_ ticket: Ticket) {
+        state.withLock { state in
+            state.admitted -= 1
+            if let principal = ticket.principal {
+                let count = state.admittedByPrincipal[principal, default: 1] - 1
+                state.admittedByPrincipal[principal] = count == 0 ? nil : count
+            }
+        }
+        configuration.metrics.runningFlows.decrement()
+    }
+
     // MARK: Running one job
 
     private func execute(_ job: Job) async {
@@ -94,7 +147,10 @@ public final class FlowRunner: Service {
             state.running[state.nextRun] = signal
             return state.nextRun
         }
-        defer { finishedRun(runID) }
+        defer {
+            release(job.ticket)
+            finishedRun(runID)
+        }
         job.writer.onCancel { signal.fire(.cancelled) }
         logger.debug("durable run started", metadata: ["flowstreams.stream.id": "\(job.id)"])
 
@@ -102,7 +158,11 @@ public final class FlowRunner: Service {
             group.addTask {
                 await FlowExecution.run(job.run, caller: job.caller, limits: self.configuration.bufferLimits,
                                         stop: { signal.reason }, logger: self.logger) { batch in
+                    let start = ContinuousClock.now
                     try await job.writer.write(batch)
+                    let metrics = self.configuration.metrics
+                    metrics.commitDuration.recordNanoseconds(Int64((ContinuousClock.now - start) / .nanoseconds(1)))
+                    metrics.chunksWritten.increment(by: Int64(batch.count))
                 }
             }
             group.addTask {

@@ -1,7 +1,8 @@
 public import FlowStreams
 public import Hummingbird
 public import Logging
-import ServiceLifecycle
+public import ServiceLifecycle
+public import UnixSignals
 import Foundation
 import NIOCore
 
@@ -57,7 +58,7 @@ public struct FlowServer: Sendable {
         let fullPath = Self.join(configuration.pathPrefix, path ?? "/\(flow.name)")
         var options = FlowRouteOptions(
             streamManager: streamManager,
-            runner: streamManager == nil ? nil : runner,
+            runner: runner,
             contextProvider: contextProvider ?? self.contextProvider)
         options.extensionsEnabled = configuration.extensionsEnabled
         options.keepAliveInterval = configuration.keepAliveInterval
@@ -80,8 +81,13 @@ public struct FlowServer: Sendable {
     /// Serves until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully:
     /// stops accepting, lets running flows finish for the grace period, ends the rest with
     /// `UNAVAILABLE "Server shutting down."`.
-    /// - Parameter onServerRunning: Called with the bound port once the server listens.
-    public func run(onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+    /// - Parameters:
+    ///   - shutdownSignals: The signals that start a graceful shutdown. Defaults to SIGTERM and SIGINT.
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
         let app = Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.resolvedPort())),
@@ -92,7 +98,7 @@ public struct FlowServer: Sendable {
         services.append(runner)
         services.append(ShutdownAnnouncer(app: app, runner: runner))
         var groupConfiguration = ServiceGroupConfiguration(
-            services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+            services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod + .seconds(10)
         try await ServiceGroup(configuration: groupConfiguration).run()
     }

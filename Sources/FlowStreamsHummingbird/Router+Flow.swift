@@ -5,8 +5,8 @@ public import Logging
 import NIOCore
 
 extension Router {
-    /// Serves a flow: `POST <path>` runs, streams and resumes it; `DELETE <path>/streams/<id>` cancels
-    /// one of its streams.
+    /// Serves a flow: `POST <path>` runs, streams and resumes it; `GET <path>/streams/<id>` reads one
+    /// of its streams for a browser's `EventSource`; `DELETE <path>/streams/<id>` cancels one.
     ///
     /// ```swift
     /// let runner = FlowRunner(logger: logger)
@@ -44,6 +44,10 @@ extension Router {
             }
             let response = await handler.handleRun(request.head, body: Array(body.readableBytesView))
             return Response(response, request: request)
+        }
+        get(RouterPath("\(path)/streams/:id")) { request, context -> Response in
+            let id = context.parameters.get("id") ?? ""
+            return Response(await handler.handleRead(request.head, streamID: id), request: request)
         }
         delete(RouterPath("\(path)/streams/:id")) { request, context -> Response in
             let id = context.parameters.get("id") ?? ""

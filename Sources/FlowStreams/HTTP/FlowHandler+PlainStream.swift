@@ -5,10 +5,13 @@ extension FlowHandler {
     /// disconnects cancels it (nobody could read the rest). Its write buffer bounds memory.
     func plainStream(input: JSONBytes, caller: CallerContext, optedIn: Bool) throws -> FlowHTTPResponse {
         let run = try flow.prepare(input: input)
-        let limits = ChunkBuffer.Limits(chunks: options.writeBufferChunks, bytes: options.writeBufferBytes)
+        let limits = self.limits
         let keepAlive = optedIn ? options.keepAliveInterval : nil
         let logger = self.logger
+        let runner = options.runner
+        let ticket = try runner?.admit(principal: caller.principal)
         return FlowHTTPResponse(status: .ok, headers: Self.sseHeaders, body: .stream(StreamingBody { write in
+            defer { if let runner, let ticket { runner.release(ticket) } }
             let buffer = ChunkBuffer(limits: limits)
             let source = PlainStreamSource(buffer: buffer)
             try await withThrowingTaskGroup(of: Void.self) { group in

@@ -10,6 +10,9 @@ public struct FlowHandler: Sendable {
     public let options: FlowRouteOptions
     let flow: ErasedFlow
     let logger: Logger
+    let metrics: FlowMetrics
+    /// Write buffer and chunk limits of this route's runs.
+    let limits: ChunkBuffer.Limits
 
     /// - Parameters:
     ///   - flow: The flow to serve.
@@ -28,6 +31,9 @@ public struct FlowHandler: Sendable {
         self.scopeName = scopeName ?? flow.name
         self.options = options
         self.logger = logger
+        let runnerConfiguration = options.runner?.configuration ?? FlowRunner.Configuration()
+        self.metrics = runnerConfiguration.metrics
+        self.limits = runnerConfiguration.bufferLimits
     }
 
     /// `POST <flow path>`: runs the flow, streams it, or resumes a stream.
@@ -44,10 +50,55 @@ public struct FlowHandler: Sendable {
             let caller = try await callerContext(request, input: nil)
             guard let manager = options.streamManager else { throw FlowError.streamNotFound }
             let id = try streamID(rawID)
-            switch try await manager.cancel(id, in: scope(caller)) {
-            case .cancelled: return FlowHTTPResponse(status: .accepted)
-            case .alreadyFinished: return FlowHTTPResponse(status: .noContent)
+            do {
+                switch try await manager.cancel(id, in: scope(caller)) {
+                case .cancelled:
+                    metrics.cancels.increment()
+                    return FlowHTTPResponse(status: .accepted)
+                case .alreadyFinished:
+                    return FlowHTTPResponse(status: .noContent)
+                }
+            } catch let error as FlowError where error.status == .notFound {
+                metrics.notFoundAnswers.increment()
+                throw error
             }
+        }
+    }
+
+    /// `GET <flow path>/streams/<id>`: the stream for a browser's `EventSource` — `retry:` first, ids,
+    /// keep-alives, resume after `Last-Event-ID` (header, else the `lastEventId` query parameter);
+    /// `204` for a reconnect after the end; `404` for a stream this request may not see.
+    public func handleRead(_ request: HTTPRequest, streamID rawID: String) async -> FlowHTTPResponse {
+        await answering {
+            let caller = try await callerContext(request, input: nil)
+            guard let manager = options.streamManager else { throw FlowError.streamNotFound }
+            let id = try streamID(rawID)
+            let rawLastIndex = request.headerFields[.lastEventID]
+                ?? QueryParameters(path: request.path ?? "")["lastEventId"]
+            let lastIndex = try rawLastIndex.map(parseLastEventID)
+            let events: StreamEvents
+            do {
+                events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
+            } catch let error as FlowError where error.status == .notFound {
+                metrics.notFoundAnswers.increment()
+                throw error
+            }
+            // Only a finished stream read after its terminal event (Last-Event-ID: C) starts at the
+            // index the reader already has: 204 tells EventSource to stop reconnecting.
+            if let lastIndex, events.startIndex == lastIndex {
+                return FlowHTTPResponse(status: .noContent)
+            }
+            if lastIndex != nil { metrics.resumes.increment() }
+            var headers = Self.sseHeaders
+            if let lastIndex { headers[.genkitStreamOffset] = String(lastIndex + 1) }
+            let keepAlive = options.keepAliveInterval
+            let retry = SSEEncoder.retry(milliseconds: options.retryMilliseconds)
+            let metrics = self.metrics
+            return FlowHTTPResponse(status: .ok, headers: headers, body: .stream(StreamingBody { write in
+                metrics.openReaders.increment()
+                defer { metrics.openReaders.decrement() }
+                try await SSEWriter.write(events, ids: true, keepAlive: keepAlive, first: retry, to: write)
+            }))
         }
     }
 
@@ -77,7 +128,6 @@ public struct FlowHandler: Sendable {
 
     private func runToEnd(input: JSONBytes, caller: CallerContext) async throws -> FlowHTTPResponse {
         let run = try flow.prepare(input: input)
-        let limits = ChunkBuffer.Limits(chunks: options.writeBufferChunks, bytes: options.writeBufferBytes)
         let outcome = await FlowExecution.run(run, caller: caller, limits: limits, stop: { nil }, logger: logger) { _ in }
         switch outcome {
         case .success(let output):
@@ -97,10 +147,18 @@ public struct FlowHandler: Sendable {
     ) async throws -> FlowHTTPResponse {
         let run = try flow.prepare(input: input)
         let id = StreamID.random()
-        let writer = try await manager.open(id, in: scope(caller))
+        let ticket = try runner.admit(principal: caller.principal)
+        let writer: any StreamWriter
         do {
-            try runner.start(.init(run: run, caller: caller, writer: writer, id: id))
+            writer = try await manager.open(id, in: scope(caller))
         } catch {
+            runner.release(ticket)
+            throw error
+        }
+        do {
+            try runner.start(.init(run: run, caller: caller, writer: writer, id: id, ticket: ticket))
+        } catch {
+            runner.release(ticket)
             try? await writer.finish(.failure(error))
             throw error
         }
@@ -122,8 +180,10 @@ public struct FlowHandler: Sendable {
             events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
         } catch let error as FlowError where error.status == .notFound {
             logger.debug("resume of an unknown stream", metadata: ["flowstreams.stream.id": "\(id)"])
+            metrics.noContentAnswers.increment()
             return FlowHTTPResponse(status: .noContent)
         }
+        metrics.resumes.increment()
         return sseResponse(events, id: id, offset: lastIndex.map { $0 + 1 }, optedIn: optedIn)
     }
 
@@ -132,7 +192,10 @@ public struct FlowHandler: Sendable {
         if let id { headers[.genkitStreamID] = id.rawValue }
         if let offset { headers[.genkitStreamOffset] = String(offset) }
         let keepAlive = optedIn ? options.keepAliveInterval : nil
+        let metrics = self.metrics
         return FlowHTTPResponse(status: .ok, headers: headers, body: .stream(StreamingBody { write in
+            metrics.openReaders.increment()
+            defer { metrics.openReaders.decrement() }
             try await SSEWriter.write(events, ids: optedIn, keepAlive: keepAlive, to: write)
         }))
     }

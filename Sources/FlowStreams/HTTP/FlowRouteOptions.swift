@@ -3,8 +3,9 @@ public struct FlowRouteOptions: Sendable {
     /// Stores streams so clients can resume them. `nil` (the default): plain streaming, and a client
     /// disconnect cancels the flow.
     public var streamManager: (any StreamManager)?
-    /// Runs durable flows detached from their requests. Required with a stream manager
-    /// (`FlowServer` supplies its own).
+    /// Runs durable flows detached from their requests, and holds the limits (running streams,
+    /// chunk size, write buffer) and metrics of every streaming run of the route. Required with a
+    /// stream manager (`FlowServer` supplies its own); without one, plain streams run unlimited.
     public var runner: FlowRunner?
     /// Decides who is calling, on every request. `nil`: everyone, with no context.
     public var contextProvider: ContextProvider?
@@ -15,10 +16,6 @@ public struct FlowRouteOptions: Sendable {
     public var keepAliveInterval: Duration = .seconds(15)
     /// The `retry:` the EventSource endpoint sends, in milliseconds. Defaults to 1000.
     public var retryMilliseconds: Int = 1000
-    /// The write buffer of plain (non-durable) streams, in chunks. Defaults to 256.
-    public var writeBufferChunks: Int = 256
-    /// The write buffer of plain (non-durable) streams, in bytes. Defaults to 1 MiB.
-    public var writeBufferBytes: Int = 1 << 20
 
     /// - Parameters:
     ///   - streamManager: Where streams are stored, if they should be durable.

@@ -8,6 +8,8 @@ final class ChunkBuffer: Sendable {
     struct Limits: Sendable, Hashable {
         var chunks: Int
         var bytes: Int
+        /// The largest chunk accepted; a larger one ends the run with `RESOURCE_EXHAUSTED "Chunk exceeds limit."`.
+        var chunkBytes: Int
     }
 
     enum Batch {
@@ -31,6 +33,7 @@ final class ChunkBuffer: Sendable {
         var closed = false
         var failure: (any Error)?
         var nextProducerID = 0
+        var sawOversizedChunk = false
 
         func hasRoom(for chunk: JSONBytes, limits: Limits) -> Bool {
             pending.isEmpty || (pending.count < limits.chunks && pendingBytes + chunk.count <= limits.bytes)
@@ -63,6 +66,10 @@ final class ChunkBuffer: Sendable {
         let admission: Admission = state.withLock { state in
             if let failure = state.failure { return .failed(failure) }
             if state.closed { return .failed(FlowError.streamFinished) }
+            if chunk.count > limits.chunkBytes {
+                state.sawOversizedChunk = true
+                return .failed(FlowError.chunkTooLarge)
+            }
             if state.waitingProducers.isEmpty && state.hasRoom(for: chunk, limits: limits) {
                 state.accept(chunk)
                 guard let consumer = state.consumer, let batch = state.takeBatch() else { return .accepted(wake: nil) }
@@ -97,6 +104,10 @@ final class ChunkBuffer: Sendable {
             }
         }
     }
+
+    /// Whether the flow tried to send a chunk over the limit (the run then ends with that error,
+    /// whatever the flow did next).
+    var sawOversizedChunk: Bool { state.withLock { $0.sawOversizedChunk } }
 
     /// Takes everything buffered, waiting until there is something; `.closed` once the producer
     /// closed the buffer and everything was taken.

@@ -50,11 +50,13 @@ enum FlowExecution {
         stop: @escaping @Sendable () -> StopReason?,
         logger: Logger
     ) async -> StreamOutcome {
+        let outcome: StreamOutcome
         do {
-            return .success(try await run(caller) { chunk in try await buffer.append(chunk) })
+            outcome = .success(try await run(caller) { chunk in try await buffer.append(chunk) })
         } catch {
-            return .failure(flowError(for: error, stop: stop(), logger: logger))
+            outcome = .failure(flowError(for: error, stop: stop(), logger: logger))
         }
+        return buffer.sawOversizedChunk ? .failure(.chunkTooLarge) : outcome
     }
 
     /// What the caller sees of an error that ended a run.

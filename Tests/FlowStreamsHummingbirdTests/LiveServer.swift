@@ -1,0 +1,68 @@
+import FlowStreams
+import FlowStreamsHummingbird
+import FlowStreamsTesting
+import Logging
+import Synchronization
+import TestSupport
+
+/// Runs a `FlowServer` on an ephemeral loopback port for the duration of `body`, then shuts it down.
+/// - Parameters:
+///   - streamManager: The store (`nil` for plain streaming).
+///   - configure: Adjusts the configuration (port is forced to 0).
+///   - logs: Receives every log line the server writes (to check what reaches the log).
+///   - flows: Mounts the flows.
+///   - body: The test, given the port.
+func withFlowServer<T: Sendable>(
+    streamManager: (any StreamManager)? = InMemoryStreamManager(),
+    configure: (inout FlowServer.Configuration) -> Void = { _ in },
+    logs: LogCapture? = nil,
+    flows: (inout FlowServer) -> Void,
+    _ body: @Sendable (Int) async throws -> T
+) async throws -> T {
+    var configuration = FlowServer.Configuration()
+    configure(&configuration)
+    configuration.port = 0
+    configuration.host = "127.0.0.1"
+    let logger = Logger(label: "test-server") { label in
+        logs.map { LogCaptureHandler(capture: $0) as any LogHandler } ?? SwiftLogNoOpLogHandler()
+    }
+    var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
+    flows(&server)
+    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
+    return try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { [server] in
+            try await server.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+            return nil
+        }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw TestSupportError("server did not start") }
+        let result = try await body(port)
+        group.cancelAll()
+        while let value = try await group.next() { _ = value }
+        return result
+    }
+}
+
+/// Every log message a server wrote, with its metadata, for checks like "the text is in the log only".
+final class LogCapture: Sendable {
+    private let lines = Mutex<[String]>([])
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    var all: [String] { lines.withLock { $0 } }
+    func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+}
+
+struct LogCaptureHandler: LogHandler {
+    let capture: LogCapture
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let all = metadata.merging(event.metadata ?? [:]) { $1 }
+        capture.append("\(event.level) \(event.message) \(all.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: " "))")
+    }
+}
