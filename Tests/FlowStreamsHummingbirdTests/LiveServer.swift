@@ -31,7 +31,12 @@ func withFlowServer<T: Sendable>(
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { [server] in
-            try await server.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+            do {
+                try await server.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+            } catch {
+                portContinuation.finish()
+                throw error
+            }
             return nil
         }
         var iterator = ports.makeAsyncIterator()

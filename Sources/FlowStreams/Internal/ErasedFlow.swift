@@ -14,7 +14,7 @@ struct ErasedFlow: Sendable {
             do {
                 value = try JSONDecoder().decode(Input.self, from: Data(input.bytes))
             } catch let error as DecodingError {
-                throw FlowError(status: .invalidArgument, message: ErasedFlow.describe(error))
+                throw FlowError(status: .invalidArgument, message: ErasedFlow.describe(error, input: input))
             } catch {
                 throw FlowError(status: .invalidArgument, message: "Invalid input.")
             }
@@ -32,7 +32,7 @@ struct ErasedFlow: Sendable {
     }
 
     /// A message saying which part of the input did not fit, e.g. `Invalid input at data.name: expected String.`
-    static func describe(_ error: DecodingError) -> String {
+    static func describe(_ error: DecodingError, input: JSONBytes) -> String {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.reduce("data") { path, key in
                 if let index = key.intValue, key.stringValue == "Index \(index)" || key.stringValue == "\(index)" {
@@ -48,10 +48,46 @@ struct ErasedFlow: Sendable {
             return "Invalid input at \(path(context.codingPath)): expected \(type), found null."
         case .keyNotFound(let key, let context):
             return "Invalid input: missing field \(path(context.codingPath + [key]))."
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            // Foundation reports a number that does not fit its type (2.5 or 1e40 for an Int) with no
+            // path and "not valid JSON"; the body was validated already, so name the number instead.
+            if let numberPath = firstFractionalOrHugeNumber(in: input) {
+                return "Invalid input at \(numberPath): the number does not fit the expected type."
+            }
+            return "Invalid input: a value does not fit the expected type."
         case .dataCorrupted(let context):
             return "Invalid input at \(path(context.codingPath)): \(context.debugDescription)"
         @unknown default:
             return "Invalid input."
         }
+    }
+
+    /// The path of the first number in `input` that is not an integer, or too large for one.
+    static func firstFractionalOrHugeNumber(in input: JSONBytes) -> String? {
+        guard let value = try? JSONSerialization.jsonObject(with: Data(input.bytes), options: .fragmentsAllowed) else {
+            return nil
+        }
+        func search(_ value: Any, _ path: String) -> String? {
+            switch value {
+            case let object as [String: Any]:
+                for key in object.keys.sorted() {
+                    if let found = search(object[key]!, "\(path).\(key)") { return found }
+                }
+                return nil
+            case let array as [Any]:
+                for (index, element) in array.enumerated() {
+                    if let found = search(element, "\(path)[\(index)]") { return found }
+                }
+                return nil
+            case is Bool, is String:
+                return nil
+            case let number as NSNumber:
+                let double = number.doubleValue
+                return double.rounded() != double || abs(double) >= 9.2e18 ? path : nil
+            default:
+                return nil
+            }
+        }
+        return search(value, "data")
     }
 }

@@ -80,9 +80,10 @@ public final class InMemoryStreamManager: StreamManager, Service {
     public func run() async throws {
         let interval = configuration.sweepInterval
         let clock = self.clock
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await clock.sleep(interval)
+                // Cancelled or shutting down: the loop ends normally, not as a failed service.
+                do { try await clock.sleep(interval) } catch { return }
                 self.sweep()
             }
         }
