@@ -72,7 +72,12 @@ public struct StreamEvents: AsyncSequence, Sendable {
 
         private mutating func take() -> StreamEvent? {
             let event = page.removeFirst()
-            precondition(event.index == nextIndex, "stream backend returned event \(event.index), expected \(nextIndex)")
+            guard event.index == nextIndex else {
+                // A backend broke invariant 1; fail this reader rather than the process.
+                done = true
+                return .finished(index: nextIndex, .failure(FlowError(status: .dataLoss,
+                    message: "Stream backend returned event \(event.index), expected \(nextIndex).")))
+            }
             switch event {
             case .chunk: nextIndex += 1
             case .finished: done = true

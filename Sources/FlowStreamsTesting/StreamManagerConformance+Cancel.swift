@@ -83,7 +83,15 @@ extension StreamManagerConformance {
         let live = try await manager.subscribe(writer.id)
         let reading = Task { try await collect(live) }
 
-        async let finishing = errorOf { try await writer.finish(output) }
+        let base = writer.base
+        async let finishing = withTimeout(stepLimit, "round \(round): finish racing a cancel") { () -> (any Error)? in
+            do {
+                try await base.finish(output)
+                return nil
+            } catch {
+                return error
+            }
+        }
         async let cancelling = manager.cancel(writer.id)
         let (finishError, cancelResult) = try await (finishing, cancelling)
 
@@ -107,12 +115,3 @@ extension StreamManagerConformance {
     }
 }
 
-/// The error `operation` throws, or `nil`.
-private func errorOf(_ operation: () async throws -> Void) async -> (any Error)? {
-    do {
-        try await operation()
-        return nil
-    } catch {
-        return error
-    }
-}
