@@ -11,7 +11,9 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "FlowStreams", targets: ["FlowStreams"]),
+        .library(name: "FlowStreamsSQLite", targets: ["FlowStreamsSQLite"]),
         .library(name: "FlowStreamsHummingbird", targets: ["FlowStreamsHummingbird"]),
+        .library(name: "FlowStreamsClient", targets: ["FlowStreamsClient"]),
         .library(name: "FlowStreamsTesting", targets: ["FlowStreamsTesting"]),
         .executable(name: "durable-streaming", targets: ["durable-streaming"]),
     ],
@@ -23,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
     ],
     targets: [
         .target(
@@ -32,6 +36,16 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowStreamsSQLite",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -50,6 +64,17 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FlowStreamsClient",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FlowStreamsTesting",
             dependencies: ["FlowStreams"],
             swiftSettings: swiftSettings
@@ -59,9 +84,13 @@ let package = Package(
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
+                "FlowStreamsSQLite",
+                "FlowStreamsClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            resources: [.copy("Public")],
             swiftSettings: swiftSettings
         ),
         // A server with every CONFORMANCE.md fixture flow, started as a child process by the tests
@@ -102,7 +131,35 @@ let package = Package(
                 "FlowStreamsTesting",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsClientTests",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsClient",
+                "FlowStreamsHummingbird",
+                "FlowStreamsTesting",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsSQLiteTests",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsSQLite",
+                "FlowStreamsTesting",
+                "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -44,6 +44,9 @@ public struct StreamEvents: AsyncSequence, Sendable {
             return take()
         }
 
+        /// The index of the next event.
+        var upcomingIndex: Int { nextIndex }
+
         /// Whether the next event is already in hand (no waiting, no storage read).
         var hasBufferedEvent: Bool { !page.isEmpty }
 

@@ -24,6 +24,7 @@ public struct FlowServer: Sendable {
     private let contextProvider: ContextProvider?
     private let logger: Logger
     private var routes: [(path: String, handler: FlowHandler)] = []
+    private var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []
 
     /// - Parameters:
     ///   - configuration: Address, prefix, limits, CORS, grace period.
@@ -66,6 +67,11 @@ public struct FlowServer: Sendable {
         routes.append((fullPath, FlowHandler(flow, scopeName: fullPath, options: options, logger: logger)))
     }
 
+    /// Adds routes of your own (a page, a health check) next to the flows.
+    public mutating func addRoutes(_ configure: @escaping @Sendable (Router<BasicRequestContext>) -> Void) {
+        extraRoutes.append(configure)
+    }
+
     /// The router with every flow, the CORS, not-found and access-log middleware.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
@@ -75,6 +81,7 @@ public struct FlowServer: Sendable {
         for route in routes {
             router.addFlowHandler(route.handler, at: route.path, bodyLimit: configuration.bodyLimit)
         }
+        for configure in extraRoutes { configure(router) }
         return router
     }
 

@@ -64,7 +64,11 @@ extension Response {
         case .bytes(let bytes):
             self.init(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         case .stream(let stream):
-            self.init(status: response.status, headers: response.headers, body: ResponseBody { [request] writer in
+            // Hummingbird closes the connection after a body run inside consumeWithCancellationOnInboundClose:
+            // say so, so keep-alive clients do not reuse it.
+            var headers = response.headers
+            headers[.connection] = "close"
+            self.init(status: response.status, headers: headers, body: ResponseBody { [request] writer in
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
                     try await stream.write { bytes in try await writer.write(ByteBuffer(bytes: bytes)) }
                 }

@@ -2,6 +2,7 @@ import Foundation
 import ArgumentParser
 import FlowStreams
 import FlowStreamsHummingbird
+import FlowStreamsSQLite
 import Logging
 
 /// `durable-streaming serve`: the sample server.
@@ -20,6 +21,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds running flows get to finish on SIGTERM/SIGINT.")
     var gracePeriodSeconds: Int = 30
 
+    @Option(help: "Where streams are kept: sqlite:PATH (survives restarts) or memory.")
+    var store: String = "sqlite:./durable-streaming.sqlite"
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -35,10 +39,12 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.gracePeriod = .seconds(gracePeriodSeconds)
-        var server = FlowServer(configuration: configuration, streamManager: InMemoryStreamManager(), logger: logger)
+        let streamManager = try StoreOption(store).makeManager(logger: logger)
+        var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
         let delay = Duration.milliseconds(chunkDelayMs)
         server.addFlow(SampleFlows.streamy(delay: delay))
         server.addFlow(SampleFlows.streamyThrowy(delay: delay))
+        server.addRoutes(WebPage.routes)
         let host = self.host
         try await server.run { port in
             FileHandle.standardOutput.write(Data("FlowStreams listening on http://\(host):\(port)\n".utf8))

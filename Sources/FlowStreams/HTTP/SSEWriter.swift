@@ -40,7 +40,8 @@ enum SSEWriter {
                 }
             } catch let error as FlowError {
                 // Storage failed while reading: the reader gets the error instead of a hang.
-                try await write(pending + SSEEncoder.terminalFrame(.failure(error), index: nil))
+                let index = ids ? iterator.upcomingIndex : nil
+                try await write(pending + SSEEncoder.terminalFrame(.failure(error), index: index))
                 return
             }
             switch event {

@@ -1,0 +1,145 @@
+import FlowStreams
+import Synchronization
+
+/// The in-process side of one stream this manager writes: the writer's lifecycle (to decide quickly),
+/// the committed chunk count, the readers waiting for a commit, and the cancel handler.
+///
+/// The database is the truth: every decision taken here is also made by a conditional statement
+/// in the database. The one thing only memory knows is a terminal that could not be stored
+/// (`overriddenOutcome`): readers in this process get it so they never wait for a stream whose storage failed.
+final class LiveStream: Sendable {
+    private struct State {
+        var lifecycle = StreamLifecycle()
+        var committed = 0
+        /// Incremented on every change a reader may be waiting for (commit, terminal).
+        var version: UInt64 = 0
+        var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
+        var nextWaiter = 0
+        var cancelHandler: (@Sendable () -> Void)?
+        var cancelled = false
+        var overriddenOutcome: StreamOutcome?
+
+        mutating func changed() -> [CheckedContinuation<Void, any Error>] {
+            version &+= 1
+            defer { waiters.removeAll() }
+            return Array(waiters.values)
+        }
+    }
+
+    let id: StreamID
+    private let state = Mutex(State())
+
+    init(id: StreamID) { self.id = id }
+
+    // MARK: Writer
+
+    /// Takes indices for `count` chunks.
+    /// - Throws: `FAILED_PRECONDITION` once the stream has finished here.
+    func reserve(_ count: Int) throws(FlowError) -> Range<Int> {
+        try state.withLock { state throws(FlowError) in try state.lifecycle.append(count) }
+    }
+
+    /// A write failed: give back the indices it took (if the stream still runs).
+    func abandonReservation() {
+        state.withLock { state in
+            if state.lifecycle.isRunning { state.lifecycle = StreamLifecycle(chunkCount: state.committed) }
+        }
+    }
+
+    var isRunning: Bool { state.withLock { $0.lifecycle.isRunning } }
+
+    /// Chunks up to `count` are committed: wake the readers. Called on the database's writer queue
+    /// right after the commit.
+    func didCommit(upTo count: Int) {
+        let waiters = state.withLock { state in
+            state.committed = max(state.committed, count)
+            return state.changed()
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Decides a finish by the writer.
+    /// - Returns: Whether the writer's outcome is the terminal (else the stream had already finished).
+    func decideFinish(_ outcome: StreamOutcome) -> Bool {
+        state.withLock { state in
+            if case .store = state.lifecycle.finish(outcome) { return true }
+            return false
+        }
+    }
+
+    /// Decides a cancel. - Returns: Whether the cancel is the terminal.
+    func decideCancel() -> Bool {
+        state.withLock { state in
+            if case .storeAndCancelRun = state.lifecycle.cancel() { return true }
+            return false
+        }
+    }
+
+    /// The terminal is stored: wake the readers (they read it from the database).
+    func didStoreTerminal() {
+        let waiters = state.withLock { $0.changed() }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The terminal could not be stored: readers in this process get `outcome` after the committed chunks.
+    func overrideTerminal(_ outcome: StreamOutcome) {
+        let waiters = state.withLock { state in
+            _ = state.lifecycle.loseWriter()
+            state.overriddenOutcome = outcome
+            return state.changed()
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// The terminal only memory knows, at the committed chunk count.
+    var overriddenTerminal: (index: Int, outcome: StreamOutcome)? {
+        state.withLock { state in state.overriddenOutcome.map { (state.committed, $0) } }
+    }
+
+    // MARK: Cancel handler
+
+    /// Runs the cancel handler (once).
+    func fireCancel() {
+        let handler = state.withLock { state in
+            state.cancelled = true
+            defer { state.cancelHandler = nil }
+            return state.cancelHandler
+        }
+        handler?()
+    }
+
+    func onCancel(_ handler: @escaping @Sendable () -> Void) {
+        let runNow = state.withLock { state in
+            if state.cancelled { return true }
+            state.cancelHandler = handler
+            return false
+        }
+        if runNow { handler() }
+    }
+
+    // MARK: Readers
+
+    var version: UInt64 { state.withLock { $0.version } }
+
+    /// Returns once something changed after `version` (a commit, a terminal).
+    /// - Throws: `CancellationError` when the reading task is cancelled.
+    func waitForChange(after version: UInt64) async throws {
+        let waiterID = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let registered = state.withLock { state in
+                    guard !Task.isCancelled, state.version == version else { return false }
+                    state.waiters[waiterID] = continuation
+                    return true
+                }
+                guard !registered else { return }
+                if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: waiterID) }?.resume(throwing: CancellationError())
+        }
+    }
+}
