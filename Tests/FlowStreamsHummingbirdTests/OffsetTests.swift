@@ -178,16 +178,17 @@ struct OffsetTests {
         }
     }
 
-    /// The frames are chunk 0, k ≥ 2 keep-alive comments, chunk 1, the result (all with ids), and
-    /// the bytes are exactly those frames.
+    /// The frames are chunk 0, chunk 1, the result (all with ids) with k ≥ 2 keep-alive comments
+    /// between them (most in the 1.2 s silence after chunk 0; a loaded machine may delay chunk 0
+    /// past an interval too), ending with the result, and the bytes are exactly those frames.
     static func expectKeepAlives(_ frames: [String], raw: [UInt8], who: String) {
         let expected = DurableHTTP.counterFrames(2, ids: true)
         let keepAlives = frames.filter { $0 == ": keep-alive" }.count
-        let layout = [expected[0]] + Array(repeating: ": keep-alive", count: keepAlives) + expected[1...]
-        #expect(frames == layout, "\(who)")
-        #expect(raw == DurableHTTP.wire(layout), "\(who)")
+        #expect(frames.filter { $0 != ": keep-alive" } == expected, "\(who)")
+        #expect(frames.last == expected.last, "\(who): the terminal frame ends the stream")
+        #expect(raw == DurableHTTP.wire(frames), "\(who)")
         // 1.2 s of silence at 200 ms: about 5 comments; allow for a loaded machine.
-        #expect((2...7).contains(keepAlives), "\(who): \(keepAlives) keep-alive comments")
+        #expect((2...9).contains(keepAlives), "\(who): \(keepAlives) keep-alive comments")
     }
 
     // MARK: Extensions switched off

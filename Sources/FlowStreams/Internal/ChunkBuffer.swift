@@ -62,7 +62,19 @@ final class ChunkBuffer: Sendable {
     /// Adds a chunk in order, waiting while the buffer is full.
     /// - Throws: The consumer's error once it failed; `CancellationError` if the task is cancelled while waiting.
     func append(_ chunk: JSONBytes) async throws {
-        enum Admission { case accepted(wake: (CheckedContinuation<Batch, Never>, Batch)?), wait(Int), failed(any Error) }
+        enum Admission {
+            case accepted(wake: (CheckedContinuation<Batch, Never>, Batch)?)
+            case wait(Int)
+            case failed(any Error)
+        }
+        /// Accepts the chunk when nobody waits ahead of it and it fits; `nil` when it must wait.
+        func admitNow(_ state: inout State) -> Admission? {
+            guard state.waitingProducers.isEmpty && state.hasRoom(for: chunk, limits: limits) else { return nil }
+            state.accept(chunk)
+            guard let consumer = state.consumer, let batch = state.takeBatch() else { return .accepted(wake: nil) }
+            state.consumer = nil
+            return .accepted(wake: (consumer, batch))
+        }
         let admission: Admission = state.withLock { state in
             if let failure = state.failure { return .failed(failure) }
             if state.closed { return .failed(FlowError.streamFinished) }
@@ -70,12 +82,7 @@ final class ChunkBuffer: Sendable {
                 state.sawOversizedChunk = true
                 return .failed(FlowError.chunkTooLarge)
             }
-            if state.waitingProducers.isEmpty && state.hasRoom(for: chunk, limits: limits) {
-                state.accept(chunk)
-                guard let consumer = state.consumer, let batch = state.takeBatch() else { return .accepted(wake: nil) }
-                state.consumer = nil
-                return .accepted(wake: (consumer, batch))
-            }
+            if let admitted = admitNow(&state) { return admitted }
             defer { state.nextProducerID += 1 }
             return .wait(state.nextProducerID)
         }
@@ -87,13 +94,21 @@ final class ChunkBuffer: Sendable {
         case .wait(let id):
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    let immediate: (any Error)?? = state.withLock { state in
-                        if let failure = state.failure { return .some(failure) }
-                        if Task.isCancelled { return .some(CancellationError()) }
+                    // Decide again under the lock: the consumer may have emptied the buffer since.
+                    let decision: Admission? = state.withLock { state in
+                        if let failure = state.failure { return .failed(failure) }
+                        if Task.isCancelled { return .failed(CancellationError()) }
+                        if let admitted = admitNow(&state) { return admitted }
                         state.waitingProducers.append(Producer(id: id, chunk: chunk, continuation: continuation))
-                        return .none
+                        return nil
                     }
-                    if case .some(let error) = immediate { continuation.resume(throwing: error!) }
+                    switch decision {
+                    case .failed(let error): continuation.resume(throwing: error)
+                    case .accepted(let wake):
+                        if let (consumer, batch) = wake { consumer.resume(returning: batch) }
+                        continuation.resume()
+                    case .wait, nil: break
+                    }
                 }
             } onCancel: {
                 let producer = state.withLock { state -> Producer? in
