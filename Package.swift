@@ -111,6 +111,8 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "FlowStreams",
+                "FlowStreamsHummingbird",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -5,46 +5,6 @@ import Logging
 import Synchronization
 import TestSupport
 
-/// Runs a `FlowServer` on an ephemeral loopback port for the duration of `body`, then shuts it down.
-/// - Parameters:
-///   - streamManager: The store (`nil` for plain streaming).
-///   - configure: Adjusts the configuration (port and host are forced to 0 and 127.0.0.1).
-///   - flows: Mounts the flows.
-///   - body: The test, given the port.
-func withFlowServer<T: Sendable>(
-    streamManager: (any StreamManager)? = InMemoryStreamManager(),
-    configure: (inout FlowServer.Configuration) -> Void = { _ in },
-    flows: (inout FlowServer) -> Void,
-    _ body: @Sendable (Int) async throws -> T
-) async throws -> T {
-    var configuration = FlowServer.Configuration()
-    configure(&configuration)
-    configuration.port = 0
-    configuration.host = "127.0.0.1"
-    let logger = Logger(label: "test-server") { _ in SwiftLogNoOpLogHandler() }
-    var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
-    flows(&server)
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { [server] in
-            try await server.run(shutdownSignals: []) { port in portContinuation.yield(port) }
-            return nil
-        }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw TestSupportError("server did not start") }
-        let result: T
-        do {
-            result = try await body(port)
-        } catch {
-            group.cancelAll()
-            throw error
-        }
-        group.cancelAll()
-        while let value = try await group.next() { _ = value }
-        return result
-    }
-}
-
 /// A `FlowClient` with short backoffs, shut down after `body`.
 func withTestClient<T: Sendable>(
     configure: (inout FlowClient.Configuration) -> Void = { _ in },

@@ -4,6 +4,7 @@ import FlowStreamsClient
 import FlowStreamsHummingbird
 import FlowStreamsTesting
 import Testing
+import TestSupport
 
 /// CONFORMANCE.md C33 and C40 for `runFlow`, against a live FlowServer and handwritten answers.
 @Suite("FlowClient.runFlow")

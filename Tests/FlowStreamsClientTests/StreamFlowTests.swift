@@ -4,6 +4,7 @@ import FlowStreamsHummingbird
 import FlowStreamsTesting
 import Foundation
 import Testing
+import TestSupport
 
 /// CONFORMANCE.md C34, C35 and C40 for `streamFlow`, against a live FlowServer.
 @Suite("FlowClient.streamFlow")

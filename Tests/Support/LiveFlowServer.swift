@@ -1,9 +1,7 @@
-import FlowStreams
-import FlowStreamsHummingbird
-import FlowStreamsTesting
-import Logging
+public import FlowStreams
+public import FlowStreamsHummingbird
+public import Logging
 import Synchronization
-import TestSupport
 
 /// Runs a `FlowServer` on an ephemeral loopback port for the duration of `body`, then shuts it down.
 /// - Parameters:
@@ -12,7 +10,7 @@ import TestSupport
 ///   - logs: Receives every log line the server writes (to check what reaches the log).
 ///   - flows: Mounts the flows.
 ///   - body: The test, given the port.
-func withFlowServer<T: Sendable>(
+public func withFlowServer<T: Sendable>(
     streamManager: (any StreamManager)? = InMemoryStreamManager(),
     configure: (inout FlowServer.Configuration) -> Void = { _ in },
     logs: LogCapture? = nil,
@@ -41,7 +39,13 @@ func withFlowServer<T: Sendable>(
         }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw TestSupportError("server did not start") }
-        let result = try await body(port)
+        let result: T
+        do {
+            result = try await body(port)
+        } catch {
+            group.cancelAll()
+            throw error
+        }
         group.cancelAll()
         while let value = try await group.next() { _ = value }
         return result
@@ -49,11 +53,12 @@ func withFlowServer<T: Sendable>(
 }
 
 /// Every log message a server wrote, with its metadata, for checks like "the text is in the log only".
-final class LogCapture: Sendable {
+public final class LogCapture: Sendable {
+    public init() {}
     private let lines = Mutex<[String]>([])
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
-    var all: [String] { lines.withLock { $0 } }
-    func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
+    public func append(_ line: String) { lines.withLock { $0.append(line) } }
+    public var all: [String] { lines.withLock { $0 } }
+    public func contains(_ text: String) -> Bool { all.contains { $0.contains(text) } }
 }
 
 struct LogCaptureHandler: LogHandler {
