@@ -130,6 +130,7 @@ let package = Package(
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
+                "FlowStreamsSQLite",
                 "FlowStreamsTesting",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
