@@ -26,7 +26,10 @@ enum FlowExecution {
                     do {
                         try await deliver(batch)
                     } catch {
-                        buffer.fail(error)
+                        // The stream ended under the flow (a cancel, a lost writer): to the flow that
+                        // reads as cancellation, whichever arrives first, the error or the task cancel.
+                        let isFinished = (error as? FlowError) == .streamFinished
+                        buffer.fail(isFinished ? CancellationError() : error)
                         return error
                     }
                 }
