@@ -110,4 +110,14 @@ public enum Fixtures {
         }
         return try CallerContext(context: AuthContext(auth: .init(user: "Ali Baba")), principal: "alibaba")
     }
+
+    /// `Authorization: user-<name>` → context `{"user": "<name>"}` and principal `<name>`; anything
+    /// else → `PERMISSION_DENIED "not authorized"`. For ownership tests with several principals.
+    public static let userProvider: ContextProvider = { request in
+        guard let value = request.headers[.authorization], value.hasPrefix("user-"), value.count > 5 else {
+            throw FlowError(status: .permissionDenied, message: "not authorized")
+        }
+        let name = String(value.dropFirst(5))
+        return try CallerContext(context: ["user": name], principal: name)
+    }
 }

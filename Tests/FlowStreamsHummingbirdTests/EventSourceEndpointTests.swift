@@ -286,14 +286,7 @@ struct EventSourceEndpointTests {
 
     // MARK: X9
 
-    /// `Authorization: user-<name>` → principal `<name>`; anything else → 403 PERMISSION_DENIED.
-    static let userProvider: ContextProvider = { request in
-        guard let value = request.headers[.authorization], value.hasPrefix("user-"), value.count > 5 else {
-            throw FlowError(status: .permissionDenied, message: "not authorized")
-        }
-        let name = String(value.dropFirst(5))
-        return try CallerContext(context: ["user": name], principal: name)
-    }
+    static let userProvider = Fixtures.userProvider
 
     static let alice = [("Authorization", "user-alice")]
     static let bob = [("Authorization", "user-bob")]

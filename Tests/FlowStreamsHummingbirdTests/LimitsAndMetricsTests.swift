@@ -10,13 +10,7 @@ import TestSupport
 struct LimitsAndMetricsTests {
     static let tooMany = #"{"status":"RESOURCE_EXHAUSTED","message":"Too many running streams."}"#
 
-    /// Maps `Authorization: user-<name>` to principal `<name>`.
-    static let userProvider: ContextProvider = { request in
-        guard let header = request.headers[.authorization], header.hasPrefix("user-") else {
-            return CallerContext()
-        }
-        return try CallerContext(context: ["user": String(header.dropFirst(5))], principal: String(header.dropFirst(5)))
-    }
+    static let userProvider = Fixtures.userProvider
 
     @Test("Limits: the global running-stream limit answers 429 RESOURCE_EXHAUSTED and frees up when a run ends")
     func globalLimit() async throws {
