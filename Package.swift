@@ -122,7 +122,7 @@ let package = Package(
         ),
         .testTarget(
             name: "FlowStreamsTests",
-            dependencies: ["FlowStreams", "FlowStreamsTesting"],
+            dependencies: ["FlowStreams", "FlowStreamsTesting", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -14,24 +14,15 @@ struct StreamCommand: AsyncParsableCommand {
         commandName: "stream",
         abstract: "Stream a flow: print its stream id, each chunk as it arrives, and its result.")
 
-    @Argument(help: "The flow's URL, such as http://127.0.0.1:3500/streamy.")
-    var url: String
-
-    @Option(help: "The flow's input, as JSON.")
-    var input: String = "null"
+    @OptionGroup var call: FlowCallOptions
 
     @Option(name: .customLong("stream-id"), help: "Read this durable stream from its first chunk instead of starting a run.")
     var streamID: String?
-
-    @Option(name: .customLong("header"), help: "An extra request header, 'Name: value' (repeatable).")
-    var headers: [String] = []
 
     @Flag(help: "Fail when the connection drops, instead of resuming the stream.")
     var noAutoResume = false
 
     func validate() throws {
-        _ = try CommandLineIO.json(input)
-        _ = try CommandLineIO.headers(headers)
         if let streamID, StreamID(streamID) == nil {
             throw ValidationError("--stream-id must be 1 to 128 characters from A-Z, a-z, 0-9, '-' and '_'.")
         }
@@ -40,12 +31,12 @@ struct StreamCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = FlowClient.Configuration()
         configuration.autoResume = !noAutoResume
-        let input = try CommandLineIO.json(input)
-        let headers = try CommandLineIO.headers(headers)
+        let input = try call.inputJSON()
+        let headers = try call.headerFields()
         let resumeID = streamID.flatMap(StreamID.init)
         do {
             try await withFlowClient(configuration: configuration) { client in
-                let stream = try await client.streamFlowJSON(url: url, input: input, streamID: resumeID, headers: headers)
+                let stream = try await client.streamFlowJSON(url: call.url, input: input, streamID: resumeID, headers: headers)
                 CommandLineIO.printLine("stream id: \(stream.streamID?.rawValue ?? "none")")
                 let interruption = InterruptHandler(resumeCommand: resumeCommand(stream.streamID))
                 defer { interruption.cancel() }
@@ -64,8 +55,8 @@ struct StreamCommand: AsyncParsableCommand {
     /// The command that reads the stream again, or `nil` when the server gave it no id.
     private func resumeCommand(_ id: StreamID?) -> String? {
         guard let id else { return nil }
-        var words = ["durable-streaming", "stream", url, "--stream-id", id.rawValue]
-        for header in headers { words += ["--header", header] }
+        var words = ["durable-streaming", "stream", call.url, "--stream-id", id.rawValue]
+        for header in call.headers { words += ["--header", header] }
         return words.map(CommandLineIO.shellQuoted).joined(separator: " ")
     }
 }

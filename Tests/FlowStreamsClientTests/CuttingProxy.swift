@@ -1,19 +1,6 @@
 import NIOCore
 import Synchronization
-
-/// SplitMix64: a small seeded generator, so a failing run can be repeated with its seed.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+import TestSupport
 
 /// What a ``withCuttingProxy(to:seed:budget:_:)`` did.
 final class ProxyStats: Sendable {
@@ -40,10 +27,10 @@ final class ProxyStats: Sendable {
 func withCuttingProxy<T: Sendable>(
     to targetPort: Int,
     seed: UInt64,
-    budget: @escaping @Sendable (_ connection: Int, _ generator: inout SeededGenerator) -> Int,
+    budget: @escaping @Sendable (_ connection: Int, _ generator: inout SplitMix64) -> Int,
     _ body: (Int, ProxyStats) async throws -> T
 ) async throws -> T {
-    let generator = Mutex(SeededGenerator(seed: seed))
+    let generator = Mutex(SplitMix64(seed: seed))
     let stats = ProxyStats()
     return try await withTCPListener({ client in
         let connection = stats.connected()

@@ -72,7 +72,7 @@ struct ResumeTests {
             ?? UInt64.random(in: 0...UInt64.max)
         print("C36 proxy test seed: \(seed) (set FLOWSTREAMS_PROXY_SEED to repeat)")
         try await withFlowServer(flows: { $0.addFlow(Fixtures.counter(delay: .milliseconds(3))) }) { port in
-            let budget: @Sendable (Int, inout SeededGenerator) -> Int = { _, generator in Int.random(in: 1...2_000, using: &generator) }
+            let budget: @Sendable (Int, inout SplitMix64) -> Int = { _, generator in Int.random(in: 1...2_000, using: &generator) }
             try await withCuttingProxy(to: port, seed: seed, budget: budget) { proxyPort, stats in
                 try await withTestClient(configure: { $0.maxResumeAttempts = 30 }) { client in
                     let stream: FlowStream<Count, String> = try await Self.startThroughProxy(client, port: proxyPort, input: 200)
@@ -94,7 +94,7 @@ struct ResumeTests {
                                  flows: { $0.addFlow(Fixtures.counter(delay: .milliseconds(3))) }) { port in
             // Each resume replays the stream from its start, so a connection must be able to carry all of it:
             // the first one is cut mid-stream, the second maybe, later ones not.
-            let budget: @Sendable (Int, inout SeededGenerator) -> Int = { connection, generator in
+            let budget: @Sendable (Int, inout SplitMix64) -> Int = { connection, generator in
                 switch connection {
                 case 0: Int.random(in: 400...900, using: &generator)
                 case 1: Int.random(in: 300...1_500, using: &generator)

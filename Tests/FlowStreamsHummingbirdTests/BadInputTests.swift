@@ -140,7 +140,7 @@ struct BadInputTests {
 
     @Test("X17 random bytes as a body → 400, and the server keeps answering")
     func randomBodies() async throws {
-        var generator = SeededGenerator(seed: UInt64.random(in: 1...UInt64.max))
+        var generator = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
         let seed = generator.seed
         let bodies = (0..<50).map { _ in
             var body = (0..<Int.random(in: 1...512, using: &generator)).map { _ in
@@ -163,7 +163,7 @@ struct BadInputTests {
 
     @Test("X17 random bytes as a stream id header → 400 (or 204 when they happen to form an id), never a hang")
     func randomHeaderBytes() async throws {
-        var generator = SeededGenerator(seed: UInt64.random(in: 1...UInt64.max))
+        var generator = SplitMix64(seed: UInt64.random(in: 1...UInt64.max))
         let seed = generator.seed
         let values: [[UInt8]] = (0..<40).map { _ in
             (0..<Int.random(in: 1...40, using: &generator)).map { _ in
@@ -408,24 +408,5 @@ struct BadInputTests {
     /// A comma-separated header value as a set of lower-cased, trimmed items.
     static func list(_ value: String?) -> Set<String> {
         Set((value ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so a failing random input can be replayed from its seed.
-private struct SeededGenerator: RandomNumberGenerator {
-    let seed: UInt64
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        self.seed = seed
-        self.state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

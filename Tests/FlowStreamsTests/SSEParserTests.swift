@@ -1,6 +1,7 @@
 import FlowStreams
 import Foundation
 import Testing
+import TestSupport
 
 @Suite("SSEParser")
 struct SSEParserTests {
@@ -254,26 +255,6 @@ extension SSEParserTests {
             }
         }
         return Array(bytes.prefix(160))
-    }
-}
-
-/// SplitMix64: a small, deterministic generator, so a logged seed replays a fuzzing run.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniformly distributed integer in `0..<bound`.
-    mutating func below(_ bound: Int) -> Int {
-        Int(next() % UInt64(bound))  // The modulo bias is negligible for the small bounds used here.
     }
 }
 
