@@ -1,7 +1,7 @@
 public import FlowStreams
 public import Hummingbird
 public import Logging
-public import ServiceLifecycle
+import ServiceLifecycle
 public import UnixSignals
 import Foundation
 import NIOCore

@@ -1,6 +1,6 @@
 public import FlowStreams
 public import FlowStreamsHummingbird
-public import Logging
+import Logging
 import Synchronization
 
 /// Runs a `FlowServer` on an ephemeral loopback port for the duration of `body`, then shuts it down.

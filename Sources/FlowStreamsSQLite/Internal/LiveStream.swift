@@ -11,23 +11,14 @@ final class LiveStream: Sendable {
     private struct State {
         var lifecycle = StreamLifecycle()
         var committed = 0
-        /// Incremented on every change a reader may be waiting for (commit, terminal).
-        var version: UInt64 = 0
-        var waiters: [Int: CheckedContinuation<Void, any Error>] = [:]
-        var nextWaiter = 0
-        var cancelHandler: (@Sendable () -> Void)?
-        var cancelled = false
         var overriddenOutcome: StreamOutcome?
-
-        mutating func changed() -> [CheckedContinuation<Void, any Error>] {
-            version &+= 1
-            defer { waiters.removeAll() }
-            return Array(waiters.values)
-        }
     }
 
     let id: StreamID
     private let state = Mutex(State())
+    /// Readers waiting for a commit or a terminal.
+    private let changes = StreamChanges()
+    private let cancelHandler = CancelHandlerSlot()
 
     init(id: StreamID) { self.id = id }
 
@@ -51,11 +42,8 @@ final class LiveStream: Sendable {
     /// Chunks up to `count` are committed: wake the readers. Called on the database's writer queue
     /// right after the commit.
     func didCommit(upTo count: Int) {
-        let waiters = state.withLock { state in
-            state.committed = max(state.committed, count)
-            return state.changed()
-        }
-        for waiter in waiters { waiter.resume() }
+        state.withLock { state in state.committed = max(state.committed, count) }
+        changes.signal()
     }
 
     /// Decides a finish by the writer.
@@ -77,18 +65,16 @@ final class LiveStream: Sendable {
 
     /// The terminal is stored: wake the readers (they read it from the database).
     func didStoreTerminal() {
-        let waiters = state.withLock { $0.changed() }
-        for waiter in waiters { waiter.resume() }
+        changes.signal()
     }
 
     /// The terminal could not be stored: readers in this process get `outcome` after the committed chunks.
     func overrideTerminal(_ outcome: StreamOutcome) {
-        let waiters = state.withLock { state in
+        state.withLock { state in
             _ = state.lifecycle.loseWriter()
             state.overriddenOutcome = outcome
-            return state.changed()
         }
-        for waiter in waiters { waiter.resume() }
+        changes.signal()
     }
 
     /// The terminal only memory knows, at the committed chunk count.
@@ -100,46 +86,20 @@ final class LiveStream: Sendable {
 
     /// Runs the cancel handler (once).
     func fireCancel() {
-        let handler = state.withLock { state in
-            state.cancelled = true
-            defer { state.cancelHandler = nil }
-            return state.cancelHandler
-        }
-        handler?()
+        cancelHandler.fire()
     }
 
     func onCancel(_ handler: @escaping @Sendable () -> Void) {
-        let runNow = state.withLock { state in
-            if state.cancelled { return true }
-            state.cancelHandler = handler
-            return false
-        }
-        if runNow { handler() }
+        cancelHandler.register(handler)
     }
 
     // MARK: Readers
 
-    var version: UInt64 { state.withLock { $0.version } }
+    var version: UInt64 { changes.version }
 
     /// Returns once something changed after `version` (a commit, a terminal).
     /// - Throws: `CancellationError` when the reading task is cancelled.
     func waitForChange(after version: UInt64) async throws {
-        let waiterID = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let registered = state.withLock { state in
-                    guard !Task.isCancelled, state.version == version else { return false }
-                    state.waiters[waiterID] = continuation
-                    return true
-                }
-                guard !registered else { return }
-                if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: waiterID) }?.resume(throwing: CancellationError())
-        }
+        try await changes.wait(after: version)
     }
 }
