@@ -13,6 +13,8 @@ let package = Package(
         .library(name: "FlowStreams", targets: ["FlowStreams"]),
         .library(name: "FlowStreamsSQLite", targets: ["FlowStreamsSQLite"]),
         .library(name: "FlowStreamsHummingbird", targets: ["FlowStreamsHummingbird"]),
+        .library(name: "FlowStreamsPostgres", targets: ["FlowStreamsPostgres"]),
+        .library(name: "FlowStreamsVapor", targets: ["FlowStreamsVapor"]),
         .library(name: "FlowStreamsClient", targets: ["FlowStreamsClient"]),
         .library(name: "FlowStreamsTesting", targets: ["FlowStreamsTesting"]),
         .executable(name: "durable-streaming", targets: ["durable-streaming"]),
@@ -27,6 +29,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
         .target(
@@ -51,6 +55,29 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "FlowStreamsPostgres",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "FlowStreamsVapor",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "Vapor", package: "vapor"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "FlowStreamsHummingbird",
             dependencies: [
                 "FlowStreams",
@@ -60,6 +87,8 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -85,10 +114,13 @@ let package = Package(
                 "FlowStreams",
                 "FlowStreamsHummingbird",
                 "FlowStreamsSQLite",
+                "FlowStreamsPostgres",
+                "FlowStreamsVapor",
                 "FlowStreamsClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ],
             resources: [.copy("Public")],
             swiftSettings: swiftSettings
@@ -106,12 +138,25 @@ let package = Package(
             path: "Tests/FixtureServer",
             swiftSettings: swiftSettings
         ),
+        // X16 soak, readers that never read, a 2-minute silence: clients against the sample server
+        // (scripts/soak; a small run is the X16 test). Not a product.
+        .executableTarget(
+            name: "flowstreams-soak",
+            dependencies: [
+                "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Tests/Soak",
+            swiftSettings: swiftSettings
+        ),
         // Test-only helpers: an incremental HTTP/1.1 client on NIO, child-process control.
         .target(
             name: "TestSupport",
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
+                "FlowStreamsVapor",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -163,6 +208,31 @@ let package = Package(
                 "FlowStreamsTesting",
                 "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsPostgresTests",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsPostgres",
+                "FlowStreamsHummingbird",
+                "FlowStreamsTesting",
+                "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsVaporTests",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsVapor",
+                "FlowStreamsTesting",
+                "TestSupport",
+                .product(name: "Vapor", package: "vapor"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

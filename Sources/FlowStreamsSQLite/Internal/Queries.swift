@@ -72,13 +72,14 @@ enum Queries {
     /// Stores the terminal outcome if the stream is still running: the first terminal stored wins.
     /// - Returns: Whether it was stored.
     static func storeTerminal(_ db: Database, id: StreamID, outcome: StreamOutcome, now: Int64) throws -> Bool {
-        let terminal = Terminal(outcome)
+        let terminal = StoredOutcome(outcome)
         try db.cachedStatement(sql: """
             UPDATE streams SET status = ?, output = ?, error_status = ?, error_message = ?, error_details = ?,
                 finished_at = ?
             WHERE id = ? AND status = 'running'
             """).execute(arguments: [
-                terminal.status, terminal.output, terminal.errorStatus, terminal.errorMessage, terminal.errorDetails,
+                terminal.status, terminal.output.map { Data($0) }, terminal.errorStatus, terminal.errorMessage,
+                terminal.errorDetails.map { Data($0) },
                 now, id.rawValue,
             ])
         return db.changesCount == 1
@@ -87,7 +88,7 @@ enum Queries {
     /// Ends every running stream with `UNAVAILABLE "Stream writer lost."` (startup recovery).
     /// - Returns: How many were ended.
     static func loseRunningStreams(_ db: Database, now: Int64) throws -> Int {
-        let terminal = Terminal(.failure(.writerLost))
+        let terminal = StoredOutcome(.failure(.writerLost))
         try db.execute(sql: """
             UPDATE streams SET status = ?, output = NULL, error_status = ?, error_message = ?, error_details = NULL,
                 finished_at = ?

@@ -17,11 +17,3 @@ struct WallClock: Sendable {
         sleep = { try await clock.sleep(for: $0) }
     }
 }
-
-extension Duration {
-    /// The duration in whole milliseconds, rounded toward zero.
-    var wholeMilliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
-    }
-}

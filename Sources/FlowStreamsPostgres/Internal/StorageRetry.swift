@@ -1,0 +1,79 @@
+import FlowStreams
+import Logging
+import PostgresNIO
+
+/// The database failed for longer than the storage window, or in a way retrying cannot fix. Its
+/// description names the error code only (no SQL, no data).
+struct StorageFailure: Error, CustomStringConvertible {
+    var cause: String
+    var description: String { "storage failure: \(cause)" }
+
+    init(_ error: any Error) {
+        cause = StorageRetry.describe(error)
+    }
+}
+
+/// Runs database operations, retrying connection trouble (a lost connection, a server restarting or
+/// refusing connections, a serialization failure) with exponential backoff for the storage window.
+/// postgres-nio's pool opens new connections by itself; this only decides how long to keep trying.
+struct StorageRetry: Sendable {
+    var window: Duration
+    var initialDelay: Duration = .milliseconds(10)
+    var maximumDelay: Duration = .milliseconds(500)
+    var logger: Logger
+
+    /// Runs `operation` until it succeeds, throws an error that is not a storage error, or the window ends.
+    /// - Throws: `FlowError` and `CancellationError` as thrown; `StorageFailure` (logged at error) once
+    ///   storage failed for the whole window, or at once for an error retrying cannot fix.
+    func run<T>(_ what: String, _ operation: () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: window)
+        var delay = initialDelay
+        var attempts = 0
+        while true {
+            do {
+                return try await operation()
+            } catch let error as FlowError {
+                throw error
+            } catch let error as CancellationError {
+                throw error
+            } catch {
+                attempts += 1
+                let metadata: Logger.Metadata = [
+                    "flowstreams.operation": "\(what)", "flowstreams.postgres.error": "\(StorageRetry.describe(error))",
+                    "flowstreams.attempts": "\(attempts)",
+                ]
+                guard StorageRetry.isTransient(error), clock.now < deadline else {
+                    logger.error("storage unavailable", metadata: metadata)
+                    throw StorageFailure(error)
+                }
+                logger.debug("storage error, retrying", metadata: metadata)
+                try await Task.sleep(for: min(delay, max(deadline - clock.now, .zero)))
+                delay = min(delay * 2, maximumDelay)
+            }
+        }
+    }
+
+    /// Whether retrying may help: the connection failed or closed, or the server reported a
+    /// connection exception (08), operator intervention such as a restart (57), insufficient
+    /// resources (53) or a transaction rollback such as a serialization failure (40).
+    static func isTransient(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        switch error.code {
+        case .connectionError, .serverClosedConnection, .uncleanShutdown:
+            return true
+        case .server:
+            let state = error.serverInfo?[.sqlState] ?? ""
+            return ["08", "57", "53", "40"].contains(String(state.prefix(2)))
+        default:
+            return false
+        }
+    }
+
+    /// The error's code and SQLSTATE, never its message (which may quote data).
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(type(of: error))" }
+        if let state = error.serverInfo?[.sqlState] { return "PSQLError \(error.code) SQLSTATE \(state)" }
+        return "PSQLError \(error.code)"
+    }
+}
