@@ -1,69 +1,48 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
 
-// flowstreams-bench-client PORT CHUNKS
-// One HTTP reader in its own process: starts /firehose with CHUNKS chunks, reads the stream to its
-// terminal frame over a plain blocking socket, and prints "chunks seconds chunks_per_second".
+// flowstreams-bench-client MODE --port PORT [--server-pid PID] [options]: the load generator, a
+// separate process from the server, loopback only, one thread (epoll). Each mode prints one line of
+// key=value pairs for scripts/bench.
+//
+//   throughput --seconds S --repetitions R              B1: firehose, median chunks/s, CPU of both
+//   create --chunks N                                    B3: a finished stream; prints its id
+//   resume --stream-id ID --chunks N [--tail K] [--repetitions R] [--replays R]    B3
+//   concurrency --streams N [--interval-ms 100] [--seconds S]                     B2
+//   fanout --readers M [--interval-ms 10] [--seconds S]                           B4
+//   idle --streams N --readers M                                                  memory
 
-let arguments = CommandLine.arguments
-guard arguments.count == 3, let port = UInt16(arguments[1]), let chunks = Int(arguments[2]) else {
-    FileHandle.standardError.write(Data("usage: flowstreams-bench-client PORT CHUNKS\n".utf8))
-    exit(2)
+let arguments = Array(CommandLine.arguments.dropFirst())
+func option(_ name: String) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
 }
+func number(_ name: String, _ fallback: Int? = nil) -> Int {
+    guard let value = option(name).flatMap({ Int($0) }) ?? fallback else { fail("\(name) is required") }
+    return value
+}
+func seconds(_ name: String, _ fallback: Double) -> Double { option(name).flatMap { Double($0) } ?? fallback }
 
-let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-var address = sockaddr_in()
-address.sin_family = sa_family_t(AF_INET)
-address.sin_port = port.bigEndian
-address.sin_addr.s_addr = inet_addr("127.0.0.1")
-let connected = withUnsafePointer(to: &address) {
-    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+guard let mode = arguments.first, let port = option("--port").flatMap({ UInt16($0) }) else {
+    fail("usage: flowstreams-bench-client throughput|create|resume|concurrency|fanout|idle --port PORT …")
 }
-guard connected == 0 else { perror("connect"); exit(1) }
-
-let body = "{\"data\":\(chunks)}"
-let request = "POST /firehose HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body
-let start = DispatchTime.now()
-_ = request.withCString { send(fd, $0, strlen($0), 0) }
-
-// Count chunk frames ({"message":) and stop at the terminal frame ({"result":), across read boundaries.
-let message = Array(#"{"message":"#.utf8)
-let result = Array(#"{"result":"#.utf8)
-var carry: [UInt8] = []
-var received = 0
-var finished = false
-var buffer = [UInt8](repeating: 0, count: 1 << 16)
-while !finished {
-    let count = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-    if count <= 0 { break }
-    var window = carry
-    window.append(contentsOf: buffer[0..<count])
-    var index = 0
-    let limit = window.count - message.count
-    while index <= limit {
-        if window[index] == UInt8(ascii: "{") && window[index + 1] == UInt8(ascii: "\"") {
-            if window[index + 2] == UInt8(ascii: "m"), Array(window[index..<index + message.count]) == message {
-                received += 1
-                index += message.count
-                continue
-            }
-            if window[index + 2] == UInt8(ascii: "r"), index + result.count <= window.count,
-               Array(window[index..<index + result.count]) == result {
-                finished = true
-                break
-            }
-        }
-        index += 1
-    }
-    carry = Array(window[max(0, window.count - message.count + 1)...])
+let stats = ProcessStats(pid: option("--server-pid").flatMap { Int32($0) })
+switch mode {
+case "throughput":
+    throughput(port: port, stats: stats, seconds: seconds("--seconds", 5), repetitions: number("--repetitions", 5))
+case "create":
+    create(port: port, chunks: number("--chunks"))
+case "resume":
+    guard let id = option("--stream-id") else { fail("--stream-id is required") }
+    resume(port: port, streamID: id, chunks: number("--chunks"), tail: number("--tail", 10),
+           repetitions: number("--repetitions", 20), replays: number("--replays", 1))
+case "concurrency":
+    concurrency(port: port, stats: stats, streams: number("--streams"), intervalMs: number("--interval-ms", 100),
+                seconds: seconds("--seconds", 10))
+case "fanout":
+    fanOut(port: port, stats: stats, readers: number("--readers"), intervalMs: number("--interval-ms", 10),
+           seconds: seconds("--seconds", 10))
+case "idle":
+    idleMemory(port: port, stats: stats, streams: number("--streams"), readers: number("--readers"))
+default:
+    fail("unknown mode \(mode)")
 }
-let seconds = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-close(fd)
-guard finished, received == chunks else {
-    FileHandle.standardError.write(Data("expected \(chunks) chunks and a result, got \(received), finished: \(finished)\n".utf8))
-    exit(1)
-}
-print(received, String(format: "%.3f", seconds), String(format: "%.0f", Double(received) / seconds))

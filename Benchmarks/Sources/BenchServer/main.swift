@@ -4,8 +4,10 @@ import FlowStreamsSQLite
 import Foundation
 import Logging
 
-// flowstreams-bench-server --store memory|sqlite:PATH|none
-// Serves /firehose: input n → n chunks {"i":k,"pad":"…"} of about 40 bytes, as fast as the buffer takes them.
+// flowstreams-bench-server --mode flows --store none|memory|sqlite:PATH
+// flowstreams-bench-server --mode bare [--frames-per-write 1|1024]   (B1 row (a): Hummingbird, pre-encoded frames)
+// flowstreams-bench-server --mode calibrate   (a raw socket writing pre-encoded frames: the reader's test)
+// Prints "… listening on http://127.0.0.1:PORT" once it accepts connections.
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
@@ -13,28 +15,32 @@ func option(_ name: String) -> String? {
     return arguments[index + 1]
 }
 
-struct Chunk: Codable, Sendable {
-    var i: Int
-    var pad: String
+func announce(_ what: String, port: Int) {
+    FileHandle.standardOutput.write(Data("\(what) listening on http://127.0.0.1:\(port)\n".utf8))
 }
 
 let logger = Logger(label: "bench-server") { _ in SwiftLogNoOpLogHandler() }
-let store = option("--store") ?? "memory"
-let manager: (any StreamManager)?
-switch store {
-case "none": manager = nil
-case "memory": manager = InMemoryStreamManager()
+switch option("--mode") ?? "flows" {
+case "bare":
+    try await BareServer.run(framesPerWrite: Int(option("--frames-per-write") ?? "1") ?? 1) { port in announce("Hummingbird", port: port) }
+case "calibrate":
+    try CalibrationServer.run { port in announce("Calibration", port: port) }
 default:
-    guard store.hasPrefix("sqlite:") else { fatalError("--store memory|sqlite:PATH|none") }
-    manager = try SQLiteStreamManager(path: String(store.dropFirst(7)), logger: logger)
-}
-var configuration = FlowServer.Configuration()
-configuration.port = 0
-var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
-server.addFlow(Flow<Int, Int, Chunk>("firehose") { count, context in
-    for index in 0..<count { try await context.sendChunk(Chunk(i: index, pad: "abcdefghijklmnopqrst")) }
-    return count
-})
-try await server.run { port in
-    FileHandle.standardOutput.write(Data("FlowStreams listening on http://127.0.0.1:\(port)\n".utf8))
+    let store = option("--store") ?? "memory"
+    let manager: (any StreamManager)?
+    switch store {
+    case "none": manager = nil
+    case "memory": manager = InMemoryStreamManager()
+    default:
+        guard store.hasPrefix("sqlite:") else { fatalError("--store none|memory|sqlite:PATH") }
+        manager = try SQLiteStreamManager(path: String(store.dropFirst(7)), logger: logger)
+    }
+    var configuration = FlowServer.Configuration()
+    configuration.port = Int(option("--port") ?? "0")
+    configuration.gracePeriod = .seconds(1)
+    configuration.runner.maximumRunningStreams = 100_000
+    var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
+    server.addFlow(BenchFlows.firehose)
+    server.addFlow(BenchFlows.ticker)
+    try await server.run { port in announce("FlowStreams", port: port) }
 }
