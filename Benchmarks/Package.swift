@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // What server and client share: the monotonic clock both read (same machine, CLOCK_MONOTONIC).
@@ -24,6 +25,8 @@ let package = Package(
                 .product(name: "FlowStreams", package: "flowstreams"),
                 .product(name: "FlowStreamsHummingbird", package: "flowstreams"),
                 .product(name: "FlowStreamsSQLite", package: "flowstreams"),
+                .product(name: "FlowStreamsPostgres", package: "flowstreams"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

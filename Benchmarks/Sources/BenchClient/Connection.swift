@@ -19,6 +19,8 @@ final class Connection {
     let request: [UInt8]
     /// The caller's index for this connection.
     let tag: Int
+    /// Another port than the loop's (B5 reads from a second server).
+    var port: UInt16?
     var fd: Int32 = -1
     var serial: UInt64 = 0
     var sent = 0

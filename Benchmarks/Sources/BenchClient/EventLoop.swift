@@ -86,7 +86,7 @@ final class EventLoop {
         guard fd >= 0 else { perror("socket"); failedConnects += 1; return }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
+        address.sin_port = (connection.port ?? port).bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         connection.startedAt = monotonicNanoseconds()
         let result = withUnsafePointer(to: &address) {

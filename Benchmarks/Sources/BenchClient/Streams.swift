@@ -158,3 +158,44 @@ func idleMemory(port: UInt16, stats: ProcessStats, streams: Int, readers: Int) {
         "rss_mib": "\(baseline >> 20)/\(withStreams >> 20)/\(withReaders >> 20)",
     ])
 }
+
+/// B5: `streams` ticker streams started on one server (instance A, whose connections then close)
+/// and each read on another (instance B, `readerPort`) sharing the same database.
+func relay(port: UInt16, readerPort: UInt16, stats: ProcessStats, streams: Int, intervalMs: Int, seconds: Double) {
+    let loop = EventLoop(port: port)
+    loop.timestamps = true
+    var heads = 0
+    var readerHeads = 0
+    var failed = 0
+    let window = LatencyWindow()
+    loop.onEvent = { connection, event, now in
+        let isReader = connection.port != nil
+        switch event {
+        case .head:
+            if isReader { readerHeads += 1 } else { heads += 1; loop.closeLater(connection) }
+        case .chunk(let sentAt):
+            if isReader { window.record(sentAt: sentAt, receivedAt: now) }
+        case .end:
+            if isReader { failed += 1 }
+        }
+    }
+    let body = tickerBody(count: Int((seconds + 600) * 1000) / intervalMs, intervalMs: intervalMs)
+    let writers = (0..<streams).map { Connection(tag: $0, path: "/ticker", body: body) }
+    _ = rampUp(loop, writers) { heads }
+    let readers = writers.compactMap(\.streamID).enumerated().map { index, id in
+        let reader = Connection(tag: index, path: "/ticker", body: body, headers: ["x-genkit-stream-id: \(id)"])
+        reader.port = readerPort
+        return reader
+    }
+    guard readers.count == streams else { fail("relay: \(streams - readers.count) streams have no id") }
+    _ = rampUp(loop, readers) { readerHeads }
+    loop.run(until: monotonicNanoseconds() + 1_000_000_000) { false }
+    _ = window.measure(loop, seconds: seconds, stats: stats)
+    report([
+        "streams": streams,
+        "p50_ms": milliseconds(quantile(window.samples, 0.5)), "p99_ms": milliseconds(quantile(window.samples, 0.99)),
+        "max_ms": milliseconds(window.samples.last),
+        "chunks": window.samples.count, "expected": Int(Double(streams) * seconds * 1000 / Double(intervalMs)),
+        "failed": failed + loop.failedConnects,
+    ])
+}

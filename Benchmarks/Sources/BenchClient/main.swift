@@ -10,6 +10,7 @@ import Foundation
 //   concurrency --streams N [--interval-ms 100] [--seconds S]                     B2
 //   fanout --readers M [--interval-ms 10] [--seconds S]                           B4
 //   idle --streams N --readers M                                                  memory
+//   relay --reader-port PORT_B --streams K [--interval-ms 100] [--seconds S]      B5 (start on A, read on B)
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 func option(_ name: String) -> String? {
@@ -41,6 +42,9 @@ case "concurrency":
 case "fanout":
     fanOut(port: port, stats: stats, readers: number("--readers"), intervalMs: number("--interval-ms", 10),
            seconds: seconds("--seconds", 10))
+case "relay":
+    relay(port: port, readerPort: UInt16(number("--reader-port")), stats: stats, streams: number("--streams"),
+          intervalMs: number("--interval-ms", 100), seconds: seconds("--seconds", 10))
 case "idle":
     idleMemory(port: port, stats: stats, streams: number("--streams"), readers: number("--readers"))
 default:

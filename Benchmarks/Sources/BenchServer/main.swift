@@ -1,10 +1,12 @@
 import FlowStreams
 import FlowStreamsHummingbird
+import FlowStreamsPostgres
 import FlowStreamsSQLite
 import Foundation
 import Logging
+import PostgresNIO
 
-// flowstreams-bench-server --mode flows --store none|memory|sqlite:PATH
+// flowstreams-bench-server --mode flows --store none|memory|sqlite:PATH|postgres://USER@HOST:PORT/DB
 // flowstreams-bench-server --mode bare [--frames-per-write 1|1024]   (B1 row (a): Hummingbird, pre-encoded frames)
 // flowstreams-bench-server --mode calibrate   (a raw socket writing pre-encoded frames: the reader's test)
 // Prints "… listening on http://127.0.0.1:PORT" once it accepts connections.
@@ -32,8 +34,12 @@ default:
     case "none": manager = nil
     case "memory": manager = InMemoryStreamManager()
     default:
-        guard store.hasPrefix("sqlite:") else { fatalError("--store none|memory|sqlite:PATH") }
-        manager = try SQLiteStreamManager(path: String(store.dropFirst(7)), logger: logger)
+        if store.hasPrefix("postgres"), let client = PostgresClient.Configuration(flowStreamsURL: store) {
+            manager = try PostgresStreamManager(clientConfiguration: client, logger: logger)
+        } else {
+            guard store.hasPrefix("sqlite:") else { fatalError("--store none|memory|sqlite:PATH|postgres://…") }
+            manager = try SQLiteStreamManager(path: String(store.dropFirst(7)), logger: logger)
+        }
     }
     var configuration = FlowServer.Configuration()
     configuration.port = Int(option("--port") ?? "0")
