@@ -19,6 +19,12 @@ public final class FlowRunner: Service {
         /// The largest chunk a flow may send, encoded; a larger one ends the stream with
         /// `RESOURCE_EXHAUSTED "Chunk exceeds limit."`. Defaults to 1 MiB.
         public var maximumChunkBytes: Int = 1 << 20
+        /// The most chunks one run may send; the next one ends the stream with
+        /// `RESOURCE_EXHAUSTED "Stream exceeds limit."` (the chunks before it stay readable). Defaults to 1,000,000.
+        public var maximumStreamChunks: Int = 1_000_000
+        /// The most chunk bytes (encoded) one run may send in all; a chunk that would go over ends the
+        /// stream with `RESOURCE_EXHAUSTED "Stream exceeds limit."`. Defaults to 1 GiB.
+        public var maximumStreamBytes: Int = 1 << 30
         /// Streaming runs allowed at once in this process; more get `429 RESOURCE_EXHAUSTED "Too many
         /// running streams."`. Defaults to 10,000.
         public var maximumRunningStreams: Int = 10_000
@@ -31,7 +37,8 @@ public final class FlowRunner: Service {
         public init() {}
 
         var bufferLimits: ChunkBuffer.Limits {
-            .init(chunks: writeBufferChunks, bytes: writeBufferBytes, chunkBytes: maximumChunkBytes)
+            .init(chunks: writeBufferChunks, bytes: writeBufferBytes, chunkBytes: maximumChunkBytes,
+                  streamChunks: maximumStreamChunks, streamBytes: maximumStreamBytes)
         }
     }
 

@@ -10,6 +10,10 @@ final class ChunkBuffer: Sendable {
         var bytes: Int
         /// The largest chunk accepted; a larger one ends the run with `RESOURCE_EXHAUSTED "Chunk exceeds limit."`.
         var chunkBytes: Int
+        /// The most chunks one run may send; one more ends it with `RESOURCE_EXHAUSTED "Stream exceeds limit."`.
+        var streamChunks: Int = .max
+        /// The most chunk bytes one run may send in all; more end it with `RESOURCE_EXHAUSTED "Stream exceeds limit."`.
+        var streamBytes: Int = .max
     }
 
     enum Batch {
@@ -33,7 +37,11 @@ final class ChunkBuffer: Sendable {
         var closed = false
         var failure: (any Error)?
         var nextProducerID = 0
-        var sawOversizedChunk = false
+        /// Chunks and bytes the flow has sent so far (accepted or waiting), for the stream-length limit.
+        var sentChunks = 0
+        var sentBytes = 0
+        /// The limit the flow went over, if it did: the run ends with this error, whatever the flow does next.
+        var exceededLimit: FlowError?
 
         func hasRoom(for chunk: JSONBytes, limits: Limits) -> Bool {
             pending.isEmpty || (pending.count < limits.chunks && pendingBytes + chunk.count <= limits.bytes)
@@ -78,10 +86,17 @@ final class ChunkBuffer: Sendable {
         let admission: Admission = state.withLock { state in
             if let failure = state.failure { return .failed(failure) }
             if state.closed { return .failed(FlowError.streamFinished) }
+            if let exceeded = state.exceededLimit { return .failed(exceeded) }
             if chunk.count > limits.chunkBytes {
-                state.sawOversizedChunk = true
+                state.exceededLimit = .chunkTooLarge
                 return .failed(FlowError.chunkTooLarge)
             }
+            if state.sentChunks >= limits.streamChunks || chunk.count > limits.streamBytes - state.sentBytes {
+                state.exceededLimit = .streamTooLong
+                return .failed(FlowError.streamTooLong)
+            }
+            state.sentChunks += 1
+            state.sentBytes += chunk.count
             if let admitted = admitNow(&state) { return admitted }
             defer { state.nextProducerID += 1 }
             return .wait(state.nextProducerID)
@@ -120,9 +135,12 @@ final class ChunkBuffer: Sendable {
         }
     }
 
-    /// Whether the flow tried to send a chunk over the limit (the run then ends with that error,
-    /// whatever the flow did next).
-    var sawOversizedChunk: Bool { state.withLock { $0.sawOversizedChunk } }
+    /// The limit (chunk size or stream length) the flow went over, if it did: the run then ends with
+    /// that error, whatever the flow did next.
+    var exceededLimit: FlowError? { state.withLock { $0.exceededLimit } }
+
+    /// Whether the flow tried to send a chunk over the size limit.
+    var sawOversizedChunk: Bool { exceededLimit == .chunkTooLarge }
 
     /// Takes everything buffered, waiting until there is something; `.closed` once the producer
     /// closed the buffer and everything was taken.
@@ -175,4 +193,10 @@ final class ChunkBuffer: Sendable {
         }
         return admitted
     }
+}
+
+extension FlowError {
+    /// `RESOURCE_EXHAUSTED "Stream exceeds limit."`: a run sent more chunks or chunk bytes than
+    /// `FlowRunner.Configuration.maximumStreamChunks` / `maximumStreamBytes` allow.
+    static let streamTooLong = FlowError(status: .resourceExhausted, message: "Stream exceeds limit.")
 }

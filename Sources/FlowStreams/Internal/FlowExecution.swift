@@ -59,7 +59,7 @@ enum FlowExecution {
         } catch {
             outcome = .failure(flowError(for: error, stop: stop(), logger: logger))
         }
-        return buffer.sawOversizedChunk ? .failure(.chunkTooLarge) : outcome
+        return buffer.exceededLimit.map { .failure($0) } ?? outcome
     }
 
     /// What the caller sees of an error that ended a run.
