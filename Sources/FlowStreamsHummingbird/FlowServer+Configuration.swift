@@ -11,6 +11,20 @@ extension FlowServer {
         public var pathPrefix: String = ""
         /// The largest request body accepted; larger ones get 413. Defaults to 1 MiB.
         public var bodyLimit: Int = 1 << 20
+        /// The largest request head (request line and header fields together, and each field alone)
+        /// accepted; a larger one is answered `400` with an empty body and the connection is closed.
+        /// Defaults to 16 KiB.
+        public var maximumHeaderBytes: Int = 16 << 10
+        /// The most header fields a request may have; more are answered `400` with an empty body and the
+        /// connection is closed. Defaults to 100.
+        public var maximumHeaderCount: Int = 100
+        /// How long a client has to send a whole request (head and body) once its first byte arrived;
+        /// a client still sending after that is disconnected without an answer. Defaults to 10 seconds.
+        public var requestReadDeadline: Duration = .seconds(10)
+        /// How long a connection may stay open without a request (before the first one, or between
+        /// keep-alive requests) before the server closes it. A response in progress, however silent,
+        /// is never idle. Defaults to 60 seconds.
+        public var idleTimeout: Duration = .seconds(60)
         /// Origins allowed by CORS. `nil` (the default): `*`, without credentials.
         public var allowedOrigins: [String]?
         /// Whether CORS allows credentials (cookies); needs `allowedOrigins`. Defaults to `false`.
@@ -23,7 +37,8 @@ extension FlowServer {
         public var keepAliveInterval: Duration = .seconds(15)
         /// The `retry:` of the EventSource endpoint, in milliseconds. Defaults to 1000.
         public var retryMilliseconds: Int = 1000
-        /// The runner's write-buffer limits (its grace period is `gracePeriod`).
+        /// The runner's limits: write buffer, chunk size, stream length, running streams (its grace
+        /// period is `gracePeriod`).
         public var runner: FlowRunner.Configuration = .init()
 
         public init() {}

@@ -1,5 +1,6 @@
 public import FlowStreams
 public import Hummingbird
+import HummingbirdCore
 public import Logging
 import ServiceLifecycle
 public import UnixSignals
@@ -97,6 +98,7 @@ public struct FlowServer: Sendable {
     ) async throws {
         let app = Application(
             router: makeRouter(),
+            server: .http1(configuration: httpConfiguration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.resolvedPort())),
             onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -108,6 +110,19 @@ public struct FlowServer: Sendable {
             services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod + .seconds(10)
         try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+
+    /// The HTTP/1 limits: header size and count, idle timeout, request read deadline.
+    private var httpConfiguration: HTTP1Channel.Configuration {
+        let deadline = configuration.requestReadDeadline
+        let logger = logger
+        return .init(
+            additionalChannelHandlers: [RequestReadDeadline.Installer(deadline: deadline, logger: logger)],
+            idleTimeout: TimeAmount(configuration.idleTimeout),
+            httpDecoderConfiguration: .init(
+                maxHeaderFieldSize: configuration.maximumHeaderBytes,
+                maxHeaderListSize: configuration.maximumHeaderBytes,
+                maxHeaderFieldCount: configuration.maximumHeaderCount))
     }
 
     static func join(_ prefix: String, _ path: String) -> String {
