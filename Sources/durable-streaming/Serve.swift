@@ -3,6 +3,7 @@ import ArgumentParser
 import FlowStreams
 import FlowStreamsHummingbird
 import FlowStreamsSQLite
+import FlowStreamsVapor
 import Logging
 
 /// `durable-streaming serve`: the sample server.
@@ -21,11 +22,24 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds running flows get to finish on SIGTERM/SIGINT.")
     var gracePeriodSeconds: Int = 30
 
-    @Option(help: "Where streams are kept: sqlite:PATH (survives restarts) or memory.")
+    @Option(help: "Where streams are kept: sqlite:PATH (survives restarts), memory, or postgres://USER@HOST:PORT/DB (many instances).")
     var store: String = "sqlite:./durable-streaming.sqlite"
+
+    @Option(help: "PostgreSQL only: how long a dead instance's streams wait before ending UNAVAILABLE (default 15000).")
+    var leaseExpiryMs: Int?
 
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
+
+    @Option(help: "The web framework: hummingbird or vapor (the same routes and options).")
+    var framework: WebFramework = .hummingbird
+
+    enum WebFramework: String, ExpressibleByArgument {
+        case hummingbird, vapor
+    }
+
+    @Flag(help: .hidden)  // scripts/soak only: see TestHooks
+    var testHooks = false
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
@@ -35,19 +49,47 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "durable-streaming")
-        var configuration = FlowServer.Configuration()
+        let streamManager = try StoreOption(store).makeManager(logger: logger)
+        let delay = Duration.milliseconds(chunkDelayMs)
+        let host = self.host
+        let announce: @Sendable (Int) async -> Void = { port in
+            FileHandle.standardOutput.write(Data("FlowStreams listening on http://\(host):\(port)\n".utf8))
+        }
+        switch framework {
+        case .hummingbird:
+            let gauges = GaugeRecorder()  // --test-hooks only
+            var server = FlowServer(configuration: TestHooks.configure(settings(.init()), gauges: testHooks ? gauges : nil),
+                                    streamManager: streamManager, logger: logger)
+            server.addFlow(SampleFlows.streamy(delay: delay))
+            server.addFlow(SampleFlows.streamyThrowy(delay: delay))
+            server.addRoutes(WebPage.routes)
+            if testHooks { TestHooks.mount(on: &server, gauges: gauges) }
+            try await server.run(onServerRunning: announce)
+        case .vapor:
+            var server = VaporFlowServer(configuration: settings(.init()), streamManager: streamManager, logger: logger)
+            server.addFlow(SampleFlows.streamy(delay: delay))
+            server.addFlow(SampleFlows.streamyThrowy(delay: delay))
+            server.addRoutes(WebPage.vaporRoutes)
+            try await server.run(onServerRunning: announce)
+        }
+    }
+
+    /// The configuration of either server with this command's options.
+    private func settings<Configuration: ServerSettings>(_ defaults: Configuration) -> Configuration {
+        var configuration = defaults
         configuration.host = host
         configuration.port = port
         configuration.gracePeriod = .seconds(gracePeriodSeconds)
-        let streamManager = try StoreOption(store).makeManager(logger: logger)
-        var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
-        let delay = Duration.milliseconds(chunkDelayMs)
-        server.addFlow(SampleFlows.streamy(delay: delay))
-        server.addFlow(SampleFlows.streamyThrowy(delay: delay))
-        server.addRoutes(WebPage.routes)
-        let host = self.host
-        try await server.run { port in
-            FileHandle.standardOutput.write(Data("FlowStreams listening on http://\(host):\(port)\n".utf8))
-        }
+        return configuration
     }
 }
+
+/// The settings this command sets, which both servers' configurations have.
+protocol ServerSettings {
+    var host: String { get set }
+    var port: Int? { get set }
+    var gracePeriod: Duration { get set }
+}
+
+extension FlowServer.Configuration: ServerSettings {}
+extension VaporFlowServer.Configuration: ServerSettings {}

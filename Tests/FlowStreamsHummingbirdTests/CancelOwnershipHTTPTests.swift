@@ -10,8 +10,8 @@ import Testing
 struct CancelOwnershipHTTPTests {
     // MARK: X8
 
-    @Test("X8 DELETE on a running stream: 202, every reader ends with CANCELLED, the flow's task sees cancellation; again 204; unknown 404")
-    func cancelRunningStream() async throws {
+    @Test("X8 DELETE on a running stream: 202, every reader ends with CANCELLED, the flow's task sees cancellation; again 204; unknown 404", arguments: Framework.allCases)
+    func cancelRunningStream(framework: Framework) async throws {
         let probe = DurableHTTP.Probe()
         // A chunk every 20 ms, far longer than the test: only a cancel ends it.
         let endless = Flow<Int, String, Fixtures.Count>("endless") { count, context in
@@ -31,7 +31,7 @@ struct CancelOwnershipHTTPTests {
                 probe.record("cancelled")
             }
         }
-        try await withFlowServer(flows: { server in
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(endless)
             server.addFlow(Fixtures.counter())
         }) { port in
@@ -95,13 +95,13 @@ struct CancelOwnershipHTTPTests {
     static let alice = [("Authorization", "user-alice")]
     static let bob = [("Authorization", "user-bob")]
 
-    @Test("X9 a stream started by alice cannot be resumed (204) or cancelled (404) by bob; alice can do both")
-    func ownershipOverHTTP() async throws {
+    @Test("X9 a stream started by alice cannot be resumed (204) or cancelled (404) by bob; alice can do both", arguments: Framework.allCases)
+    func ownershipOverHTTP(framework: Framework) async throws {
         let gate = DurableHTTP.Gate()
         let never = DurableHTTP.Gate()
         let owned = DurableHTTP.gatedCounter(name: "owned", gate: gate, pauseBefore: 2)
         let stuck = DurableHTTP.gatedCounter(name: "stuck", gate: never, pauseBefore: 2)
-        try await withFlowServer(flows: { server in
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(owned, contextProvider: Self.userProvider)
             server.addFlow(stuck, contextProvider: Self.userProvider)
         }) { port in

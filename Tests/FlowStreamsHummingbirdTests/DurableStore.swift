@@ -13,17 +13,18 @@ enum DurableStore: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// `withFlowServer` with a new store of this kind (SQLite: a file in a temporary directory,
-    /// removed afterwards).
+    /// `withFlowServer` on `framework` with a new store of this kind (SQLite: a file in a temporary
+    /// directory, removed afterwards).
     func withServer<T: Sendable>(
+        framework: Framework = .hummingbird,
         configure: (inout FlowServer.Configuration) -> Void = { _ in },
         logs: LogCapture? = nil,
-        flows: (inout FlowServer) -> Void,
+        flows: (inout FlowMounts) -> Void,
         _ body: @Sendable (Int) async throws -> T
     ) async throws -> T {
         switch self {
         case .memory:
-            return try await withFlowServer(streamManager: InMemoryStreamManager(), configure: configure,
+            return try await withFlowServer(framework: framework, streamManager: InMemoryStreamManager(), configure: configure,
                                             logs: logs, flows: flows, body)
         case .sqlite:
             let directory = FileManager.default.temporaryDirectory
@@ -33,7 +34,7 @@ enum DurableStore: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let manager = try SQLiteStreamManager(
                 path: directory.appendingPathComponent("streams.sqlite").path,
                 logger: Logger(label: "test-sqlite") { _ in SwiftLogNoOpLogHandler() })
-            return try await withFlowServer(streamManager: manager, configure: configure, logs: logs, flows: flows, body)
+            return try await withFlowServer(framework: framework, streamManager: manager, configure: configure, logs: logs, flows: flows, body)
         }
     }
 }

@@ -11,14 +11,14 @@ import Testing
 struct DurableStreamTests {
     // MARK: C14
 
-    @Test("C14 x-genkit-stream-id (a lower-case UUID v4) arrives before the first chunk of a flow that sleeps first", arguments: DurableStore.allCases)
-    func streamIDBeforeFirstChunk(store: DurableStore) async throws {
+    @Test("C14 x-genkit-stream-id (a lower-case UUID v4) arrives before the first chunk of a flow that sleeps first", arguments: Framework.allCases, DurableStore.allCases)
+    func streamIDBeforeFirstChunk(framework: Framework, store: DurableStore) async throws {
         let sleepy = Flow<Int, String, Fixtures.Count>("sleepy") { _, context in
             try await Task.sleep(for: .seconds(2))
             try await context.sendChunk(Fixtures.Count(count: 0))
             return "awake"
         }
-        try await store.withServer(flows: { $0.addFlow(sleepy) }) { port in
+        try await store.withServer(framework: framework, flows: { $0.addFlow(sleepy) }) { port in
             let clock = ContinuousClock()
             let start = clock.now
             let reader = try await DurableHTTP.start(port: port, path: "/sleepy", input: "1")
@@ -46,9 +46,9 @@ struct DurableStreamTests {
 
     // MARK: C15
 
-    @Test("C15 resuming a finished stream with another input replays the original bytes and headers exactly", arguments: DurableStore.allCases)
-    func resumeFinishedStream(store: DurableStore) async throws {
-        try await store.withServer(flows: { $0.addFlow(Fixtures.counter()) }) { port in
+    @Test("C15 resuming a finished stream with another input replays the original bytes and headers exactly", arguments: Framework.allCases, DurableStore.allCases)
+    func resumeFinishedStream(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: { $0.addFlow(Fixtures.counter()) }) { port in
             let original = try await DurableHTTP.post(port: port, path: "/counter", input: "5")
             #expect(original.head.status == 200)
             #expect(original.body == DurableHTTP.wire(DurableHTTP.counterFrames(5)))
@@ -67,11 +67,11 @@ struct DurableStreamTests {
 
     // MARK: C16
 
-    @Test("C16 resuming while the run is in progress returns every chunk once, in order, then the live rest, then the result", arguments: DurableStore.allCases)
-    func resumeRunningStream(store: DurableStore) async throws {
+    @Test("C16 resuming while the run is in progress returns every chunk once, in order, then the live rest, then the result", arguments: Framework.allCases, DurableStore.allCases)
+    func resumeRunningStream(framework: Framework, store: DurableStore) async throws {
         let gate = DurableHTTP.Gate()
         let gated = DurableHTTP.gatedCounter(name: "gated", gate: gate, pauseBefore: 3, delay: .milliseconds(20))
-        try await store.withServer(flows: { $0.addFlow(gated) }) { port in
+        try await store.withServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let expected = DurableHTTP.counterFrames(8)
             let starter = try await DurableHTTP.start(port: port, path: "/gated", input: "8")
@@ -97,9 +97,9 @@ struct DurableStreamTests {
 
     // MARK: C17
 
-    @Test("C17 resuming a failed stream replays its chunks and the same error frame", arguments: DurableStore.allCases)
-    func resumeFailedStream(store: DurableStore) async throws {
-        try await store.withServer(flows: { server in
+    @Test("C17 resuming a failed stream replays its chunks and the same error frame", arguments: Framework.allCases, DurableStore.allCases)
+    func resumeFailedStream(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.thrower())
             server.addFlow(Fixtures.fail)
         }) { port in
@@ -131,9 +131,9 @@ struct DurableStreamTests {
 
     // MARK: C18
 
-    @Test("C18 an unknown stream id answers 204 with an empty body; an id over 128 bytes or with '/' answers 400", arguments: DurableStore.allCases)
-    func unknownAndMalformedIDs(store: DurableStore) async throws {
-        try await store.withServer(flows: { server in
+    @Test("C18 an unknown stream id answers 204 with an empty body; an id over 128 bytes or with '/' answers 400", arguments: Framework.allCases, DurableStore.allCases)
+    func unknownAndMalformedIDs(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.counter())
             server.addFlow(Fixtures.streamingEcho)
         }) { port in
@@ -162,13 +162,13 @@ struct DurableStreamTests {
 
     // MARK: C20
 
-    @Test("C20 the starting client disconnects after the first chunk: the run finishes and a later resume gets everything", arguments: DurableStore.allCases)
-    func startingClientDisconnects(store: DurableStore) async throws {
+    @Test("C20 the starting client disconnects after the first chunk: the run finishes and a later resume gets everything", arguments: Framework.allCases, DurableStore.allCases)
+    func startingClientDisconnects(framework: Framework, store: DurableStore) async throws {
         let gate = DurableHTTP.Gate()
         let probe = DurableHTTP.Probe()
         let gated = DurableHTTP.gatedCounter(
             name: "detached", gate: gate, pauseBefore: 1, delay: .milliseconds(30), probe: probe)
-        try await store.withServer(flows: { $0.addFlow(gated) }) { port in
+        try await store.withServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let starter = try await DurableHTTP.start(port: port, path: "/detached", input: "10")
             let id = try #require(starter.connection.head.header("x-genkit-stream-id"))
@@ -188,9 +188,9 @@ struct DurableStreamTests {
 
     // MARK: C21
 
-    @Test("C21 the context provider runs on resumes: a resume with a wrong or missing Authorization gets 403", arguments: DurableStore.allCases)
-    func authOnResume(store: DurableStore) async throws {
-        try await store.withServer(flows: {
+    @Test("C21 the context provider runs on resumes: a resume with a wrong or missing Authorization gets 403", arguments: Framework.allCases, DurableStore.allCases)
+    func authOnResume(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: {
             $0.addFlow(Fixtures.counter(name: "guarded"), contextProvider: Fixtures.authProvider)
         }) { port in
             let granted = [("Authorization", "open sesame")]
@@ -214,11 +214,11 @@ struct DurableStreamTests {
 
     // MARK: C22
 
-    @Test("C22 five concurrent readers of one stream of 10 chunks each get exactly all chunks then the result", arguments: DurableStore.allCases)
-    func concurrentReaders(store: DurableStore) async throws {
+    @Test("C22 five concurrent readers of one stream of 10 chunks each get exactly all chunks then the result", arguments: Framework.allCases, DurableStore.allCases)
+    func concurrentReaders(framework: Framework, store: DurableStore) async throws {
         let gate = DurableHTTP.Gate()
         let gated = DurableHTTP.gatedCounter(name: "shared", gate: gate, pauseBefore: 2, delay: .milliseconds(10))
-        try await store.withServer(flows: { $0.addFlow(gated) }) { port in
+        try await store.withServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let expected = DurableHTTP.counterFrames(10)
             let starter = try await DurableHTTP.start(port: port, path: "/shared", input: "10")

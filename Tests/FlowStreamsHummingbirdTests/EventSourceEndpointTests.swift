@@ -82,9 +82,10 @@ struct EventSourceEndpointTests {
 
     // MARK: X12
 
-    @Test("X12 the GET endpoint sends retry: 1000 first, an id on every frame, and ': keep-alive' during silence")
-    func keepAliveOnGet() async throws {
+    @Test("X12 the GET endpoint sends retry: 1000 first, an id on every frame, and ': keep-alive' during silence", arguments: Framework.allCases)
+    func keepAliveOnGet(framework: Framework) async throws {
         try await withFlowServer(
+            framework: framework,
             configure: { $0.keepAliveInterval = .milliseconds(200) },
             flows: { $0.addFlow(Self.quiet) }
         ) { port in
@@ -116,9 +117,10 @@ struct EventSourceEndpointTests {
         }
     }
 
-    @Test("X12 the GET endpoint writes no keep-alive while chunks come faster than the interval, and none in 1.2 s at the default 15 s")
-    func noKeepAliveWhenBusy() async throws {
+    @Test("X12 the GET endpoint writes no keep-alive while chunks come faster than the interval, and none in 1.2 s at the default 15 s", arguments: Framework.allCases)
+    func noKeepAliveWhenBusy(framework: Framework) async throws {
         try await withFlowServer(
+            framework: framework,
             configure: { $0.keepAliveInterval = .seconds(2) },
             flows: { $0.addFlow(Fixtures.counter(delay: .milliseconds(20))) }
         ) { port in
@@ -126,7 +128,7 @@ struct EventSourceEndpointTests {
             let read = try await Self.read(port: port, path: "/counter", id: id)
             #expect(read.body == Self.endpointBody(DurableHTTP.counterFrames(20, ids: true)))
         }
-        try await withFlowServer(flows: { $0.addFlow(Self.quiet) }) { port in
+        try await withFlowServer(framework: framework, flows: { $0.addFlow(Self.quiet) }) { port in
             let (id, _) = try await Self.startRun(port: port, path: "/quiet", input: "2")
             let read = try await Self.read(port: port, path: "/quiet", id: id)
             #expect(read.body == Self.endpointBody(DurableHTTP.counterFrames(2, ids: true)))
@@ -135,11 +137,11 @@ struct EventSourceEndpointTests {
 
     // MARK: X10, server side
 
-    @Test("X10 server side: GET resumes after Last-Event-ID (header) or ?lastEventId= (query), the header winning, with x-genkit-stream-offset")
-    func resumeOnGet() async throws {
+    @Test("X10 server side: GET resumes after Last-Event-ID (header) or ?lastEventId= (query), the header winning, with x-genkit-stream-offset", arguments: Framework.allCases)
+    func resumeOnGet(framework: Framework) async throws {
         let gate = DurableHTTP.Gate()
         let gated = DurableHTTP.gatedCounter(name: "gated", gate: gate, pauseBefore: 5)
-        try await withFlowServer(flows: { $0.addFlow(gated) }) { port in
+        try await withFlowServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let (id, starter) = try await Self.startRun(port: port, path: "/gated", input: "10")
             // Chunks 0…4 are stored (the starter saw them); the run waits before chunk 5.
@@ -190,9 +192,9 @@ struct EventSourceEndpointTests {
         }
     }
 
-    @Test("X10 server side: the GET response ends right after the terminal frame; Last-Event-ID = C then answers 204, beyond C 400")
-    func endAndNoContent() async throws {
-        try await withFlowServer(flows: { server in
+    @Test("X10 server side: the GET response ends right after the terminal frame; Last-Event-ID = C then answers 204, beyond C 400", arguments: Framework.allCases)
+    func endAndNoContent(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.counter(delay: .milliseconds(30)))
             server.addFlow(Fixtures.thrower())
         }) { port in
@@ -235,11 +237,11 @@ struct EventSourceEndpointTests {
         }
     }
 
-    @Test("X10 server side: a cancelled stream ends its GET readers with CANCELLED (id C), then 204")
-    func cancelEndsGetReaders() async throws {
+    @Test("X10 server side: a cancelled stream ends its GET readers with CANCELLED (id C), then 204", arguments: Framework.allCases)
+    func cancelEndsGetReaders(framework: Framework) async throws {
         let gate = DurableHTTP.Gate()
         let gated = DurableHTTP.gatedCounter(name: "gated", gate: gate, pauseBefore: 2)
-        try await withFlowServer(flows: { $0.addFlow(gated) }) { port in
+        try await withFlowServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let (id, _) = try await Self.startRun(port: port, path: "/gated", input: "10")
             let reader = try await Self.open(port: port, path: "/gated", id: id)
@@ -251,9 +253,9 @@ struct EventSourceEndpointTests {
         }
     }
 
-    @Test("X10 server side: GET answers 404 JSON for an unknown id or another flow's, 400 for a malformed id")
-    func unknownIDs() async throws {
-        try await withFlowServer(flows: { server in
+    @Test("X10 server side: GET answers 404 JSON for an unknown id or another flow's, 400 for a malformed id", arguments: Framework.allCases)
+    func unknownIDs(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.counter())
             server.addFlow(Fixtures.counter(name: "other"))
         }) { port in
@@ -277,9 +279,9 @@ struct EventSourceEndpointTests {
         }
     }
 
-    @Test("X10 server side: without a stream manager the GET endpoint answers 404 JSON")
-    func noStreamManager() async throws {
-        try await withFlowServer(streamManager: nil, flows: { $0.addFlow(Fixtures.counter()) }) { port in
+    @Test("X10 server side: without a stream manager the GET endpoint answers 404 JSON", arguments: Framework.allCases)
+    func noStreamManager(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, streamManager: nil, flows: { $0.addFlow(Fixtures.counter()) }) { port in
             Self.expectNotFound(try await Self.read(port: port, path: "/counter", id: UUID().uuidString.lowercased()))
         }
     }
@@ -291,11 +293,11 @@ struct EventSourceEndpointTests {
     static let alice = [("Authorization", "user-alice")]
     static let bob = [("Authorization", "user-bob")]
 
-    @Test("X9 GET: a stream started by alice is 404 for bob (running or finished, any Last-Event-ID), 403 without a principal; alice reads it")
-    func ownershipOnGet() async throws {
+    @Test("X9 GET: a stream started by alice is 404 for bob (running or finished, any Last-Event-ID), 403 without a principal; alice reads it", arguments: Framework.allCases)
+    func ownershipOnGet(framework: Framework) async throws {
         let gate = DurableHTTP.Gate()
         let owned = DurableHTTP.gatedCounter(name: "owned", gate: gate, pauseBefore: 2)
-        try await withFlowServer(flows: { server in
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(owned, contextProvider: Self.userProvider)
             server.addFlow(Fixtures.counter(), contextProvider: Self.userProvider)
         }) { port in

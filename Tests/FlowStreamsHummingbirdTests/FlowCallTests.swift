@@ -10,9 +10,9 @@ import Testing
 struct FlowCallTests {
     // MARK: C1–C2 inputs
 
-    @Test("C1 void with no input ({} and {\"data\": null}) returns {\"result\":\"banana\"}")
-    func voidWithoutInput() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C1 void with no input ({} and {\"data\": null}) returns {\"result\":\"banana\"}", arguments: Framework.allCases)
+    func voidWithoutInput(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             for body in ["{}", #"{"data": null}"#, #"{"data":null}"#, " { } "] {
                 let (head, bytes) = try await Self.post(port, "/void", body)
                 #expect(head.status == 200, "body \(body)")
@@ -22,9 +22,9 @@ struct FlowCallTests {
         }
     }
 
-    @Test("C2 echo with \"hello\" returns \"Echo: hello\"; an object input decodes into a Codable struct")
-    func echoAndStructInput() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C2 echo with \"hello\" returns \"Echo: hello\"; an object input decodes into a Codable struct", arguments: Framework.allCases)
+    func echoAndStructInput(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             let (echoHead, echoBody) = try await Self.post(port, "/echo", #"{"data":"hello"}"#)
             #expect(echoHead.status == 200)
             #expect(echoHead.header("content-type") == "application/json")
@@ -38,9 +38,9 @@ struct FlowCallTests {
 
     // MARK: C3 undecodable input
 
-    @Test("C3 input that does not decode to the flow's input type: 400 INVALID_ARGUMENT naming the field")
-    func undecodableInputNamesTheField() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C3 input that does not decode to the flow's input type: 400 INVALID_ARGUMENT naming the field", arguments: Framework.allCases)
+    func undecodableInputNamesTheField(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             let cases: [(path: String, body: String, field: String)] = [
                 ("/greet", #"{"data":{"name":"x","times":"two"}}"#, "times"),  // wrong type
                 ("/greet", #"{"data":{"name":"x"}}"#, "times"),  // missing field
@@ -62,9 +62,9 @@ struct FlowCallTests {
         }
     }
 
-    @Test("C3 a number that does not fit an integer field (2.5, 1e40) is named, not called invalid JSON")
-    func numberThatDoesNotFitNamesTheField() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C3 a number that does not fit an integer field (2.5, 1e40) is named, not called invalid JSON", arguments: Framework.allCases)
+    func numberThatDoesNotFitNamesTheField(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             for body in [#"{"data":{"name":"x","times":2.5}}"#, #"{"data":{"name":"x","times":1e40}}"#] {
                 let (head, bytes) = try await Self.post(port, "/greet", body)
                 #expect(head.status == 400, "\(body)")
@@ -78,9 +78,9 @@ struct FlowCallTests {
 
     // MARK: C4 context provider
 
-    @Test("C4 auth provider: the right header gives the flow its context; wrong or missing: 403 PERMISSION_DENIED")
-    func authProvider() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C4 auth provider: the right header gives the flow its context; wrong or missing: 403 PERMISSION_DENIED", arguments: Framework.allCases)
+    func authProvider(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             let (okHead, okBody) = try await Self.post(
                 port, "/whoAmI", "{}", headers: [("Authorization", "open sesame")])
             #expect(okHead.status == 200)
@@ -103,9 +103,9 @@ struct FlowCallTests {
     // MARK: C5–C6 errors
 
     @Test("C5 a flow's public status error keeps status, message and details, non-streaming and streaming",
-          arguments: [true, false])
-    func publicStatusError(durable: Bool) async throws {
-        try await withFlowServer(streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
+          arguments: Framework.allCases, [true, false])
+    func publicStatusError(framework: Framework, durable: Bool) async throws {
+        try await withFlowServer(framework: framework, streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
             let request = #"{"data":{"status":"INVALID_ARGUMENT","message":"a user facing error"}}"#
             let errorJSON =
                 #"{"status":"INVALID_ARGUMENT","message":"a user facing error","details":{"hint":"details survive"}}"#
@@ -135,10 +135,11 @@ struct FlowCallTests {
     }
 
     @Test("C6 any other error: 500 INTERNAL \"Internal Error\" in both modes; its text only in the server log",
-          arguments: [true, false])
-    func plainErrorIsInternal(durable: Bool) async throws {
+          arguments: Framework.allCases, [true, false])
+    func plainErrorIsInternal(framework: Framework, durable: Bool) async throws {
         let logs = LogCapture()
         try await withFlowServer(
+            framework: framework,
             streamManager: durable ? InMemoryStreamManager() : nil, logs: logs, flows: Self.mountFixtures
         ) { port in
             let (head, bytes) = try await Self.post(port, "/thrower", #"{"data":5}"#)
@@ -163,9 +164,9 @@ struct FlowCallTests {
 
     // MARK: C7 trace ids
 
-    @Test("C7 a non-streaming success carries non-empty hex x-genkit-trace-id and x-genkit-span-id")
-    func traceAndSpanIDs() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C7 a non-streaming success carries non-empty hex x-genkit-trace-id and x-genkit-span-id", arguments: Framework.allCases)
+    func traceAndSpanIDs(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             var traceIDs: Set<String> = []
             for _ in 0..<2 {
                 let (head, _) = try await Self.post(port, "/echo", #"{"data":"hi"}"#)
@@ -184,9 +185,9 @@ struct FlowCallTests {
 
     // MARK: C8 request bodies
 
-    @Test("C8 body not JSON → 400 INVALID_ARGUMENT; without data → 400; over the limit → 413 RESOURCE_EXHAUSTED")
-    func badBodies() async throws {
-        try await withFlowServer(configure: { $0.bodyLimit = 1024 }, flows: Self.mountFixtures) { port in
+    @Test("C8 body not JSON → 400 INVALID_ARGUMENT; without data → 400; over the limit → 413 RESOURCE_EXHAUSTED", arguments: Framework.allCases)
+    func badBodies(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, configure: { $0.bodyLimit = 1024 }, flows: Self.mountFixtures) { port in
             for body in ["not json", #"{"data":"#, #"{"data":"hi"} trailing"#] {
                 let (head, bytes) = try await Self.post(port, "/echo", body)
                 #expect(head.status == 400, "body \(body)")
@@ -220,9 +221,9 @@ struct FlowCallTests {
 
     // MARK: C9 paths
 
-    @Test("C9 a path that matches no flow → 404 NOT_FOUND JSON")
-    func unknownPath() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C9 a path that matches no flow → 404 NOT_FOUND JSON", arguments: Framework.allCases)
+    func unknownPath(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             for (method, path) in [("POST", "/nope"), ("POST", "/echo/more"), ("POST", "/"), ("GET", "/echo"),
                                    ("POST", "/echo/streams")] {
                 let (head, bytes) = try await httpRequest(
@@ -235,9 +236,9 @@ struct FlowCallTests {
         }
     }
 
-    @Test("C9 flows are mounted by name, by explicit path, and under a prefix")
-    func mounting() async throws {
-        try await withFlowServer(flows: { server in
+    @Test("C9 flows are mounted by name, by explicit path, and under a prefix", arguments: Framework.allCases)
+    func mounting(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.echo)
             server.addFlow(Fixtures.echo, path: "/custom/shout")
             server.addFlow(Fixtures.void, path: "nested/void")
@@ -254,7 +255,7 @@ struct FlowCallTests {
             #expect(customHead.status == 404)
         }
 
-        try await withFlowServer(configure: { $0.pathPrefix = "/api" }, flows: { server in
+        try await withFlowServer(framework: framework, configure: { $0.pathPrefix = "/api" }, flows: { server in
             server.addFlow(Fixtures.echo)
             server.addFlow(Fixtures.streamingEcho, path: "/chat")
         }) { port in
@@ -279,7 +280,7 @@ struct FlowCallTests {
 
     static let jsonHeaders = [("Content-Type", "application/json")]
 
-    static func mountFixtures(_ server: inout FlowServer) {
+    static func mountFixtures(_ server: inout FlowMounts) {
         server.addFlow(Fixtures.echo)
         server.addFlow(Fixtures.void)
         server.addFlow(Fixtures.greet)

@@ -12,9 +12,9 @@ struct LimitsAndMetricsTests {
 
     static let userProvider = Fixtures.userProvider
 
-    @Test("Limits: the global running-stream limit answers 429 RESOURCE_EXHAUSTED and frees up when a run ends")
-    func globalLimit() async throws {
-        try await withFlowServer(configure: { $0.runner.maximumRunningStreams = 2 }, flows: {
+    @Test("Limits: the global running-stream limit answers 429 RESOURCE_EXHAUSTED and frees up when a run ends", arguments: Framework.allCases)
+    func globalLimit(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, configure: { $0.runner.maximumRunningStreams = 2 }, flows: {
             $0.addFlow(Fixtures.counter(name: "slow", delay: .milliseconds(100)))
         }) { port in
             let first = try await SSEStreamReader.open(port: port, path: "/slow", body: #"{"data":30}"#)
@@ -38,9 +38,9 @@ struct LimitsAndMetricsTests {
         }
     }
 
-    @Test("Limits: the per-principal limit stops one caller, not the others")
-    func perPrincipalLimit() async throws {
-        try await withFlowServer(configure: { $0.runner.maximumRunningStreamsPerPrincipal = 1 }, flows: {
+    @Test("Limits: the per-principal limit stops one caller, not the others", arguments: Framework.allCases)
+    func perPrincipalLimit(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, configure: { $0.runner.maximumRunningStreamsPerPrincipal = 1 }, flows: {
             $0.addFlow(Fixtures.counter(name: "slow", delay: .milliseconds(100)), contextProvider: Self.userProvider)
         }) { port in
             let alice = try await SSEStreamReader.open(port: port, path: "/slow",
@@ -59,9 +59,9 @@ struct LimitsAndMetricsTests {
     }
 
     @Test("Limits: a chunk over the maximum size ends the stream with RESOURCE_EXHAUSTED \"Chunk exceeds limit.\"",
-          arguments: [true, false])
-    func chunkLimit(durable: Bool) async throws {
-        try await withFlowServer(streamManager: durable ? InMemoryStreamManager() : nil,
+          arguments: Framework.allCases, [true, false])
+    func chunkLimit(framework: Framework, durable: Bool) async throws {
+        try await withFlowServer(framework: framework, streamManager: durable ? InMemoryStreamManager() : nil,
                                  configure: { $0.runner.maximumChunkBytes = 100 },
                                  flows: { $0.addFlow(Fixtures.bulk) }) { port in
             // Chunks are "i:aaa…" JSON strings: size 50 fits, size 200 does not.
@@ -75,10 +75,10 @@ struct LimitsAndMetricsTests {
         }
     }
 
-    @Test("Metrics: running flows, readers, chunks, commits, resumes, cancels and 204/404 answers are counted")
-    func metrics() async throws {
+    @Test("Metrics: running flows, readers, chunks, commits, resumes, cancels and 204/404 answers are counted", arguments: Framework.allCases)
+    func metrics(framework: Framework) async throws {
         let metrics = TestMetrics()
-        try await withFlowServer(configure: { $0.runner.metrics = FlowMetrics(factory: metrics) }, flows: {
+        try await withFlowServer(framework: framework, configure: { $0.runner.metrics = FlowMetrics(factory: metrics) }, flows: {
             $0.addFlow(Fixtures.counter())
             $0.addFlow(Fixtures.counter(name: "slow", delay: .milliseconds(100)))
         }) { port in

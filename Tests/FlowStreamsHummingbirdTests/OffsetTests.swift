@@ -18,11 +18,11 @@ struct OffsetTests {
 
     // MARK: Offsets
 
-    @Test("X1 Last-Event-ID on a running stream sends chunks n+1… then live, with x-genkit-stream-offset n+1", arguments: DurableStore.allCases)
-    func offsetsOnRunningStream(store: DurableStore) async throws {
+    @Test("X1 Last-Event-ID on a running stream sends chunks n+1… then live, with x-genkit-stream-offset n+1", arguments: Framework.allCases, DurableStore.allCases)
+    func offsetsOnRunningStream(framework: Framework, store: DurableStore) async throws {
         let gate = DurableHTTP.Gate()
         let gated = DurableHTTP.gatedCounter(name: "gated", gate: gate, pauseBefore: 5)
-        try await store.withServer(flows: { $0.addFlow(gated) }) { port in
+        try await store.withServer(framework: framework, flows: { $0.addFlow(gated) }) { port in
             defer { gate.open() }
             let expected = DurableHTTP.counterFrames(10)
             let starter = try await DurableHTTP.start(port: port, path: "/gated", input: "10")
@@ -66,9 +66,9 @@ struct OffsetTests {
         }
     }
 
-    @Test("X1 Last-Event-ID on a finished stream: chunks n+1… only, n = C sends only the terminal frame, no header without it", arguments: DurableStore.allCases)
-    func offsetsOnFinishedStream(store: DurableStore) async throws {
-        try await store.withServer(flows: { $0.addFlow(Fixtures.counter()) }) { port in
+    @Test("X1 Last-Event-ID on a finished stream: chunks n+1… only, n = C sends only the terminal frame, no header without it", arguments: Framework.allCases, DurableStore.allCases)
+    func offsetsOnFinishedStream(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: { $0.addFlow(Fixtures.counter()) }) { port in
             let original = try await DurableHTTP.post(port: port, path: "/counter", input: "10")
             #expect(original.body == DurableHTTP.wire(DurableHTTP.counterFrames(10)))
             #expect(original.head.header("x-genkit-stream-offset") == nil)
@@ -107,9 +107,9 @@ struct OffsetTests {
 
     // MARK: Opt-in frames
 
-    @Test("X1 x-flowstreams-sse: 1 puts 'id: i' before each data line, the terminal frame's id is C; without it frames are plain", arguments: DurableStore.allCases)
-    func optInFrames(store: DurableStore) async throws {
-        try await store.withServer(flows: { server in
+    @Test("X1 x-flowstreams-sse: 1 puts 'id: i' before each data line, the terminal frame's id is C; without it frames are plain", arguments: Framework.allCases, DurableStore.allCases)
+    func optInFrames(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, flows: { server in
             server.addFlow(Fixtures.counter())
             server.addFlow(Fixtures.thrower())
         }) { port in
@@ -139,9 +139,9 @@ struct OffsetTests {
         }
     }
 
-    @Test("X1 the opt-in frame format also applies without a stream manager")
-    func optInFramesWithoutStreamManager() async throws {
-        try await withFlowServer(streamManager: nil, flows: { $0.addFlow(Fixtures.counter()) }) { port in
+    @Test("X1 the opt-in frame format also applies without a stream manager", arguments: Framework.allCases)
+    func optInFramesWithoutStreamManager(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, streamManager: nil, flows: { $0.addFlow(Fixtures.counter()) }) { port in
             let optedIn = try await DurableHTTP.post(port: port, path: "/counter", input: "2", optIn: true)
             #expect(optedIn.head.status == 200)
             #expect(optedIn.head.header("x-genkit-stream-id") == nil)
@@ -153,9 +153,9 @@ struct OffsetTests {
 
     // MARK: Keep-alive
 
-    @Test("X1 opted-in POSTs (start and resume) get ': keep-alive' after silence; a reader without opt-in gets no comment", arguments: DurableStore.allCases)
-    func keepAliveOnPost(store: DurableStore) async throws {
-        try await store.withServer(
+    @Test("X1 opted-in POSTs (start and resume) get ': keep-alive' after silence; a reader without opt-in gets no comment", arguments: Framework.allCases, DurableStore.allCases)
+    func keepAliveOnPost(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, 
             configure: { $0.keepAliveInterval = .milliseconds(200) },
             flows: { $0.addFlow(Self.quiet) }
         ) { port in
@@ -193,9 +193,9 @@ struct OffsetTests {
 
     // MARK: Extensions switched off
 
-    @Test("X1 with the extensions switched off, Last-Event-ID and x-flowstreams-sse are ignored (full replay, no ids, no comments)", arguments: DurableStore.allCases)
-    func extensionsSwitchedOff(store: DurableStore) async throws {
-        try await store.withServer(
+    @Test("X1 with the extensions switched off, Last-Event-ID and x-flowstreams-sse are ignored (full replay, no ids, no comments)", arguments: Framework.allCases, DurableStore.allCases)
+    func extensionsSwitchedOff(framework: Framework, store: DurableStore) async throws {
+        try await store.withServer(framework: framework, 
             configure: {
                 $0.extensionsEnabled = false
                 $0.keepAliveInterval = .milliseconds(200)

@@ -10,9 +10,9 @@ import Testing
 struct StreamingTests {
     // MARK: C10 frames
 
-    @Test("C10 streamingEcho streamed: exact frames and headers", arguments: [true, false])
-    func streamingEchoBytes(durable: Bool) async throws {
-        try await withFlowServer(streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
+    @Test("C10 streamingEcho streamed: exact frames and headers", arguments: Framework.allCases, [true, false])
+    func streamingEchoBytes(framework: Framework, durable: Bool) async throws {
+        try await withFlowServer(framework: framework, streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
             let reader = try await SSEStreamReader.open(port: port, path: "/streamingEcho", body: #"{"data":"olleh"}"#)
             let head = reader.connection.head
             #expect(head.status == 200)
@@ -74,9 +74,9 @@ struct StreamingTests {
 
     // MARK: C11 selecting streaming
 
-    @Test("C11 ?stream=true selects streaming like Accept: text/event-stream; ?stream=false does not override it")
-    func streamQueryParameter() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C11 ?stream=true selects streaming like Accept: text/event-stream; ?stream=false does not override it", arguments: Framework.allCases)
+    func streamQueryParameter(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             // ?stream=true without Accept streams.
             let (trueHead, trueBytes) = try await Self.post(port, "/streamingEcho?stream=true", #"{"data":"olleh"}"#)
             #expect(trueHead.status == 200)
@@ -108,9 +108,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("C11 a bad ?stream= value → 400 INVALID_ARGUMENT")
-    func badStreamQueryParameter() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C11 a bad ?stream= value → 400 INVALID_ARGUMENT", arguments: Framework.allCases)
+    func badStreamQueryParameter(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             for query in ["maybe", "", "1", "yes"] {
                 for headers in [[], [("Accept", "text/event-stream")]] {
                     let (head, bytes) = try await Self.post(
@@ -126,9 +126,9 @@ struct StreamingTests {
 
     // MARK: C12 failures
 
-    @Test("C12 a streamed failure: three chunks then exactly the INTERNAL error frame", arguments: [true, false])
-    func streamedFailure(durable: Bool) async throws {
-        try await withFlowServer(streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
+    @Test("C12 a streamed failure: three chunks then exactly the INTERNAL error frame", arguments: Framework.allCases, [true, false])
+    func streamedFailure(framework: Framework, durable: Bool) async throws {
+        try await withFlowServer(framework: framework, streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
             let reader = try await SSEStreamReader.open(port: port, path: "/thrower", body: #"{"data":5}"#)
             #expect(reader.connection.head.status == 200)
             #expect(reader.connection.head.header("content-type") == "text/event-stream")
@@ -144,9 +144,9 @@ struct StreamingTests {
 
     // MARK: C13 falsy values
 
-    @Test("C13 null, 0, false and \"\" chunks and outputs round-trip, streaming and not", arguments: [true, false])
-    func falsyValuesRoundTrip(durable: Bool) async throws {
-        try await withFlowServer(streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
+    @Test("C13 null, 0, false and \"\" chunks and outputs round-trip, streaming and not", arguments: Framework.allCases, [true, false])
+    func falsyValuesRoundTrip(framework: Framework, durable: Bool) async throws {
+        try await withFlowServer(framework: framework, streamManager: durable ? InMemoryStreamManager() : nil, flows: Self.mountFixtures) { port in
             for value in ["null", "0", "false", #""""#] {
                 let (head, bytes) = try await Self.post(port, "/mirror", #"{"data":\#(value)}"#)
                 #expect(head.status == 200, "\(value)")
@@ -166,9 +166,9 @@ struct StreamingTests {
 
     // MARK: C19 stream id without a stream manager
 
-    @Test("C19 a stream id header on a route without a stream manager starts a new run")
-    func streamIDWithoutManager() async throws {
-        try await withFlowServer(streamManager: nil, flows: Self.mountFixtures) { port in
+    @Test("C19 a stream id header on a route without a stream manager starts a new run", arguments: Framework.allCases)
+    func streamIDWithoutManager(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, streamManager: nil, flows: Self.mountFixtures) { port in
             for id in ["6f1c8a52-3d0e-4b7a-9c11-2f5e8d7a4b30", "non-existent-stream-id"] {
                 let reader = try await SSEStreamReader.open(
                     port: port, path: "/streamingEcho", headers: [("x-genkit-stream-id", id)], body: #"{"data":"olleh"}"#)
@@ -181,9 +181,9 @@ struct StreamingTests {
         }
     }
 
-    @Test("C19 a stream id header on a non-streaming call is ignored: the flow runs")
-    func streamIDOnNonStreamingCall() async throws {
-        try await withFlowServer(flows: Self.mountFixtures) { port in
+    @Test("C19 a stream id header on a non-streaming call is ignored: the flow runs", arguments: Framework.allCases)
+    func streamIDOnNonStreamingCall(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
             let (head, bytes) = try await Self.post(
                 port, "/streamingEcho", #"{"data":"olleh"}"#,
                 headers: [("x-genkit-stream-id", "6f1c8a52-3d0e-4b7a-9c11-2f5e8d7a4b30")])
@@ -199,7 +199,7 @@ struct StreamingTests {
         "data: {\"message\":\"3\"}\n\ndata: {\"message\":\"2\"}\n\ndata: {\"message\":\"1\"}\n\n"
         + "data: {\"result\":\"Echo: olleh\"}\n\n"
 
-    static func mountFixtures(_ server: inout FlowServer) {
+    static func mountFixtures(_ server: inout FlowMounts) {
         FlowCallTests.mountFixtures(&server)
         server.addFlow(Fixtures.counter())
     }

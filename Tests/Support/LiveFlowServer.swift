@@ -1,20 +1,47 @@
 public import FlowStreams
 public import FlowStreamsHummingbird
+import FlowStreamsVapor
+public import Testing
 import Logging
 import Synchronization
 
-/// Runs a `FlowServer` on an ephemeral loopback port for the duration of `body`, then shuts it down.
+/// The web frameworks the HTTP suites run against, each from one test body.
+public enum Framework: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case hummingbird
+    case vapor
+
+    public var testDescription: String { rawValue }
+}
+
+/// The flows a test server mounts, the same on either framework.
+public struct FlowMounts {
+    fileprivate var hummingbird: [(inout FlowServer) -> Void] = []
+    fileprivate var vapor: [(inout VaporFlowServer) -> Void] = []
+
+    /// Mounts a flow at `<prefix>/<name>`, or at `<prefix><path>`, as `FlowServer.addFlow` does.
+    public mutating func addFlow<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>, path: String? = nil, contextProvider: ContextProvider? = nil
+    ) {
+        hummingbird.append { $0.addFlow(flow, path: path, contextProvider: contextProvider) }
+        vapor.append { $0.addFlow(flow, path: path, contextProvider: contextProvider) }
+    }
+}
+
+/// Runs a `FlowServer` (Hummingbird) or a `VaporFlowServer` on an ephemeral loopback port for the
+/// duration of `body`, then shuts it down.
 /// - Parameters:
+///   - framework: Which server. Defaults to Hummingbird.
 ///   - streamManager: The store (`nil` for plain streaming).
-///   - configure: Adjusts the configuration (port is forced to 0).
+///   - configure: Adjusts the configuration (port is forced to 0); the Vapor server gets the same settings.
 ///   - logs: Receives every log line the server writes (to check what reaches the log).
 ///   - flows: Mounts the flows.
 ///   - body: The test, given the port.
 public func withFlowServer<T: Sendable>(
+    framework: Framework = .hummingbird,
     streamManager: (any StreamManager)? = InMemoryStreamManager(),
     configure: (inout FlowServer.Configuration) -> Void = { _ in },
     logs: LogCapture? = nil,
-    flows: (inout FlowServer) -> Void,
+    flows: (inout FlowMounts) -> Void,
     _ body: @Sendable (Int) async throws -> T
 ) async throws -> T {
     var configuration = FlowServer.Configuration()
@@ -24,13 +51,25 @@ public func withFlowServer<T: Sendable>(
     let logger = Logger(label: "test-server") { label in
         logs.map { LogCaptureHandler(capture: $0) as any LogHandler } ?? SwiftLogNoOpLogHandler()
     }
-    var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
-    flows(&server)
+    var mounts = FlowMounts()
+    flows(&mounts)
+    let run: @Sendable (_ onServerRunning: @escaping @Sendable (Int) async -> Void) async throws -> Void
+    switch framework {
+    case .hummingbird:
+        var server = FlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
+        for mount in mounts.hummingbird { mount(&server) }
+        run = { [server] in try await server.run(shutdownSignals: [], onServerRunning: $0) }
+    case .vapor:
+        var server = VaporFlowServer(
+            configuration: .init(configuration), streamManager: streamManager, logger: logger)
+        for mount in mounts.vapor { mount(&server) }
+        run = { [server] in try await server.run(shutdownSignals: [], onServerRunning: $0) }
+    }
     let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
     return try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { [server] in
+        group.addTask {
             do {
-                try await server.run(shutdownSignals: []) { port in portContinuation.yield(port) }
+                try await run { port in portContinuation.yield(port) }
             } catch {
                 portContinuation.finish()
                 throw error

@@ -1,0 +1,146 @@
+public import FlowStreams
+public import Logging
+import ServiceLifecycle
+public import UnixSignals
+public import Vapor
+
+/// A ready-made Vapor server for many flows, the counterpart of the Hummingbird `FlowServer`: mounts
+/// them by name or path under a prefix, with CORS, a body limit, an access log, the port from
+/// configuration, and graceful shutdown on SIGTERM/SIGINT.
+///
+/// ```swift
+/// var server = VaporFlowServer(streamManager: InMemoryStreamManager(), logger: logger)
+/// server.addFlow(streamy)
+/// try await server.run()
+/// ```
+/// Or put the flows on an application of your own with ``configure(_:)``.
+public struct VaporFlowServer: Sendable {
+    public let configuration: Configuration
+    /// The store of every durable flow of this server (`nil`: plain streaming).
+    public let streamManager: (any StreamManager)?
+    /// Runs the durable flows; started and stopped with the application (``FlowLifecycle``).
+    public let runner: FlowRunner
+    private let contextProvider: ContextProvider?
+    private let logger: Logger
+    private var routes: [(path: String, handler: FlowHandler)] = []
+    private var extraRoutes: [@Sendable (any RoutesBuilder) -> Void] = []
+
+    /// - Parameters:
+    ///   - configuration: Address, prefix, limits, CORS, grace period.
+    ///   - streamManager: Where streams are stored; `nil` for plain (non-resumable) streaming.
+    ///   - contextProvider: Who is calling, for every flow that does not bring its own.
+    ///   - logger: The server's logger (access log at info, the rest at debug).
+    public init(
+        configuration: Configuration = .init(),
+        streamManager: (any StreamManager)? = nil,
+        contextProvider: ContextProvider? = nil,
+        logger: Logger
+    ) {
+        self.configuration = configuration
+        self.streamManager = streamManager
+        self.contextProvider = contextProvider
+        self.logger = logger
+        var runnerConfiguration = configuration.runner
+        runnerConfiguration.gracePeriod = configuration.gracePeriod
+        self.runner = FlowRunner(configuration: runnerConfiguration, logger: logger)
+    }
+
+    /// Mounts a flow at `<prefix>/<name>`, or at `<prefix><path>` when a path is given.
+    /// - Parameters:
+    ///   - flow: The flow.
+    ///   - path: An explicit path, e.g. `/api/chat`.
+    ///   - contextProvider: Overrides the server's context provider for this flow.
+    public mutating func addFlow<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>,
+        path: String? = nil,
+        contextProvider: ContextProvider? = nil
+    ) {
+        let segments = (configuration.pathPrefix + "/" + (path ?? flow.name)).split(separator: "/")
+        let fullPath = "/" + segments.joined(separator: "/")
+        var options = FlowRouteOptions(
+            streamManager: streamManager,
+            runner: runner,
+            contextProvider: contextProvider ?? self.contextProvider)
+        options.extensionsEnabled = configuration.extensionsEnabled
+        options.keepAliveInterval = configuration.keepAliveInterval
+        options.retryMilliseconds = configuration.retryMilliseconds
+        routes.append((fullPath, FlowHandler(flow, scopeName: fullPath, options: options, logger: logger)))
+    }
+
+    /// Adds routes of your own (a page, a health check) next to the flows.
+    public mutating func addRoutes(_ configure: @escaping @Sendable (any RoutesBuilder) -> Void) {
+        extraRoutes.append(configure)
+    }
+
+    /// Puts everything on `application`: the address, the access-log, CORS and not-found
+    /// middleware (replacing Vapor's defaults, whose route log would print stream ids), every flow,
+    /// your routes, and a ``FlowLifecycle`` for the runner and the stream manager.
+    public func configure(_ application: Application) {
+        _ = configureReturningLifecycle(application)
+    }
+
+    private func configureReturningLifecycle(_ application: Application) -> FlowLifecycle {
+        application.http.server.configuration.hostname = configuration.host
+        application.http.server.configuration.port = configuration.resolvedPort()
+        application.http.server.configuration.logger = logger
+        application.middleware = Middlewares()
+        application.middleware.use(AccessLogMiddleware(logger: logger))
+        application.middleware.use(FlowCORSMiddleware(policy: FlowCORSPolicy(
+            allowedOrigins: configuration.allowedOrigins, allowCredentials: configuration.allowCredentials)))
+        application.middleware.use(ErrorMiddleware.default(environment: application.environment))
+        application.middleware.use(FlowErrorMiddleware())
+        for route in routes {
+            application.addFlowHandler(route.handler, at: route.path, bodyLimit: configuration.bodyLimit)
+        }
+        for configure in extraRoutes { configure(application) }
+        let lifecycle = FlowLifecycle(runner: runner, streamManager: streamManager, logger: logger)
+        application.lifecycle.use(lifecycle)
+        return lifecycle
+    }
+
+    /// Serves until SIGTERM or SIGINT (or until the task is cancelled), then shuts down gracefully:
+    /// stops accepting runs, lets running flows finish for the grace period, ends the rest with
+    /// `UNAVAILABLE "Server shutting down."`. A cancelled task ends everything at once.
+    /// - Parameters:
+    ///   - shutdownSignals: The signals that start a graceful shutdown. Defaults to SIGTERM and SIGINT.
+    ///   - onServerRunning: Called with the bound port once the server listens.
+    public func run(
+        shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws {
+        // No command-line arguments: Vapor's commands are not used, the caller parsed its own.
+        let application = try await Application.make(
+            Environment(name: "production", arguments: ["flowstreams"]), logger: logger)
+        let lifecycle = configureReturningLifecycle(application)
+        let service = ApplicationService(application: application, lifecycle: lifecycle, onServerRunning: onServerRunning)
+        let groupConfiguration = ServiceGroupConfiguration(
+            services: [service], gracefulShutdownSignals: shutdownSignals, logger: logger)
+        try await ServiceGroup(configuration: groupConfiguration).run()
+    }
+}
+
+/// Runs a configured Vapor application as a service: boots it, starts its HTTP server, and on
+/// graceful shutdown shuts it down (the ``FlowLifecycle`` gives running flows their grace period).
+struct ApplicationService: Service {
+    let application: Application
+    let lifecycle: FlowLifecycle
+    let onServerRunning: @Sendable (Int) async -> Void
+
+    func run() async throws {
+        do {
+            try await application.asyncBoot()
+            try await application.server.start(address: nil)
+        } catch {
+            try? await application.asyncShutdown()
+            throw error
+        }
+        await onServerRunning(application.http.server.shared.localAddress?.port ?? 0)
+        do {
+            try await gracefulShutdown()
+        } catch {
+            // Cancelled rather than asked to shut down: end the flows and the responses now.
+            lifecycle.cancel(application)
+        }
+        try await application.asyncShutdown()
+    }
+}
