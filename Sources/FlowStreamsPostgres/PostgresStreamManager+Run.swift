@@ -22,12 +22,11 @@ extension PostgresStreamManager {
     @discardableResult
     public func sweep() async throws -> Int {
         let retention = Int(configuration.retention.wholeMilliseconds)
-        let shift = Int(store.shift.wholeMilliseconds)
         var removed = 0
         while true {
             let batch = 500
             let now = try await store.perform("sweep") { queries in
-                try await queries.deleteExpiredStreams(retentionMilliseconds: retention, shiftMilliseconds: shift, limit: batch)
+                try await queries.deleteExpiredStreams(retentionMilliseconds: retention, limit: batch)
             }
             removed += now
             if now < batch { break }
@@ -43,6 +42,7 @@ extension PostgresStreamManager {
     @discardableResult
     public func renewAndExpireLeases() async throws -> Int {
         let store = self.store
+        await store.storePendingTerminals()
         let ids = store.liveStreams.filter(\.isRunning).map(\.id.rawValue)
         let lease = store.leaseMilliseconds
         let renewed = try await store.perform("renew leases") { try await $0.renewLeases(ids: ids, leaseMilliseconds: lease) }
@@ -73,7 +73,7 @@ extension PostgresStreamManager {
         store.advanceTime(by: duration)
     }
 
-    /// Migrates the schema, then until graceful shutdown: listens for notifications (one connection,
+    /// Runs the client when the manager made it; migrates the schema, then until graceful shutdown: listens for notifications (one connection,
     /// re-established with backoff, every reader catching up after each), renews and expires leases
     /// every `leaseRenewal`, re-checks followed streams every `recheckInterval`, and sweeps retention
     /// every `sweepInterval`. Failures are logged and tried again at the next interval.
@@ -83,8 +83,10 @@ extension PostgresStreamManager {
     public func run() async throws {
         let configuration = self.configuration
         let logger = store.logger
+        let client = ownsClient ? store.queries.client : nil
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
+                if let client { group.addTask { await client.run() } }
                 group.addTask { await self.listen() }
                 group.addTask {
                     await Self.every(configuration.effectiveLeaseRenewal, "lease renewal", logger) { try await self.renewAndExpireLeases() }

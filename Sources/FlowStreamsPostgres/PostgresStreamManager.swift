@@ -15,8 +15,8 @@ public import ServiceLifecycle
 /// streams this instance writes; any instance ends a stream whose lease expired with `UNAVAILABLE
 /// "Stream writer lost."`, exactly once.
 ///
-/// The `PostgresClient` must be running (it is a `Service`: put it in the same `ServiceGroup`, before
-/// the manager). The schema is migrated on the first operation or by `run()`, safely when several
+/// A `PostgresClient` passed in must be running (it is a `Service`: put it in the same `ServiceGroup`,
+/// before the manager); one the manager makes from a configuration is run by the manager's `run()`. The schema is migrated on the first operation or by `run()`, safely when several
 /// instances start at once.
 ///
 /// ```swift
@@ -28,6 +28,8 @@ public import ServiceLifecycle
 public final class PostgresStreamManager: StreamManager, Service {
     public let configuration: Configuration
     let store: PostgresStore
+    /// Whether `run()` also runs the client (the manager made it).
+    let ownsClient: Bool
 
     /// - Parameters:
     ///   - client: The connection pool; run it (`client.run()`) for as long as the manager is used.
@@ -35,7 +37,24 @@ public final class PostgresStreamManager: StreamManager, Service {
     ///   - logger: Debug logs; storage failures at error. Stream ids only at debug.
     /// - Throws: `PostgresStreamManagerError` `.invalidConfiguration` for a schema or channel name
     ///   outside `[A-Za-z0-9_]`, or a lease renewal not shorter than the lease expiry.
-    public init(client: PostgresClient, configuration: Configuration = .init(), logger: Logger) throws {
+    public convenience init(client: PostgresClient, configuration: Configuration = .init(), logger: Logger) throws {
+        try self.init(client: client, ownsClient: false, configuration: configuration, logger: logger)
+    }
+
+    /// Makes its own `PostgresClient`, which `run()` runs: one service to add instead of two.
+    /// - Parameters:
+    ///   - clientConfiguration: Where the database is (see `PostgresClient.Configuration(flowStreamsURL:)`).
+    ///   - configuration: Schema, leases, retention, paging, storage window.
+    ///   - logger: Debug logs; storage failures at error. Stream ids only at debug.
+    /// - Throws: `PostgresStreamManagerError` `.invalidConfiguration`.
+    public convenience init(
+        clientConfiguration: PostgresClient.Configuration, configuration: Configuration = .init(), logger: Logger
+    ) throws {
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        try self.init(client: client, ownsClient: true, configuration: configuration, logger: logger)
+    }
+
+    private init(client: PostgresClient, ownsClient: Bool, configuration: Configuration, logger: Logger) throws {
         guard Tables.isIdentifier(configuration.schema), Tables.isIdentifier(configuration.effectiveChannel) else {
             throw PostgresStreamManagerError(
                 code: .invalidConfiguration, reason: "schema and channel names may only use letters, digits and _")
@@ -46,6 +65,7 @@ public final class PostgresStreamManager: StreamManager, Service {
                 code: .invalidConfiguration, reason: "the lease renewal must be positive and shorter than the lease expiry")
         }
         self.configuration = configuration
+        self.ownsClient = ownsClient
         store = PostgresStore(
             client: client, configuration: configuration, instance: UUID().uuidString.lowercased(), logger: logger)
     }

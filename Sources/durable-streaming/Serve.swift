@@ -49,7 +49,7 @@ struct Serve: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "durable-streaming")
-        let streamManager = try StoreOption(store).makeManager(logger: logger)
+        let streamManager = try StoreOption(store).makeManager(leaseExpiry: leaseExpiryMs.map { .milliseconds($0) }, logger: logger)
         let delay = Duration.milliseconds(chunkDelayMs)
         let host = self.host
         let announce: @Sendable (Int) async -> Void = { port in

@@ -17,12 +17,16 @@ final class PostgresStore: Sendable {
     private let migrated = Mutex(false)
     /// Streams opened here whose terminal is not stored yet.
     private let live = Mutex<[StreamID: LiveStream]>([:])
-    /// Added to the database's clock for retention (tests move time with it).
-    private let timeShift = Mutex<Duration>(.zero)
+    /// Added to the database's clock for finish times and retention (tests move time with it).
+    private let timeShift: TimeShift
 
     init(client: PostgresClient, configuration: PostgresStreamManager.Configuration, instance: String, logger: Logger) {
         let tables = Tables(schema: configuration.schema)
-        queries = Queries(client: client, tables: tables, channel: configuration.effectiveChannel, logger: logger)
+        let timeShift = TimeShift()
+        self.timeShift = timeShift
+        queries = Queries(
+            client: client, tables: tables, channel: configuration.effectiveChannel, logger: logger,
+            shiftMilliseconds: { Int(timeShift.value.withLock { $0 }.wholeMilliseconds) })
         self.configuration = configuration
         self.logger = logger
         self.instance = instance
@@ -32,12 +36,8 @@ final class PostgresStore: Sendable {
 
     var leaseMilliseconds: Int { Int(configuration.leaseExpiry.wholeMilliseconds) }
 
-    var shift: Duration {
-        get { timeShift.withLock { $0 } }
-    }
-
     func advanceTime(by duration: Duration) {
-        timeShift.withLock { $0 += duration }
+        timeShift.value.withLock { $0 += duration }
     }
 
     // MARK: Database access
@@ -92,9 +92,9 @@ final class PostgresStore: Sendable {
     /// unavailable."`; readers elsewhere get `UNAVAILABLE "Stream writer lost."` once the lease expires.
     /// - Returns: Whether the terminal was stored (`false`: another one was stored first).
     func storeTerminal(of stream: LiveStream, _ outcome: StreamOutcome, what: String) async throws -> Bool {
-        defer { unregister(stream) }
         do {
             let stored = try await perform(what) { try await $0.storeTerminal(id: stream.id, outcome: outcome) }
+            unregister(stream)
             hubs.signal(stream.id.rawValue)
             return stored
         } catch let error as FlowError where error == .storageUnavailable {
@@ -103,12 +103,26 @@ final class PostgresStore: Sendable {
         }
     }
 
-    /// Storage failed for the storage window: the stream ends for its readers here at once.
+    /// Storage failed for the storage window: the stream ends for its readers here at once; `run()`
+    /// stores that terminal once the database answers again (until then, readers elsewhere see the
+    /// stream running, then lost when its lease expires).
     func endForStorageFailure(_ stream: LiveStream) {
         stream.overrideTerminal(.failure(.storageUnavailable))
-        unregister(stream)
         hubs.signal(stream.id.rawValue)
         logger.debug("stream ended: storage unavailable", metadata: ["flowstreams.stream.id": "\(stream.id)"])
+    }
+
+    /// Stores the terminals that storage failures kept in memory, once each, without retrying.
+    func storePendingTerminals() async {
+        for stream in liveStreams {
+            guard let (_, outcome) = stream.overriddenTerminal else { continue }
+            do {
+                _ = try await queries.storeTerminal(id: stream.id, outcome: outcome)
+                unregister(stream)
+            } catch {
+                logger.debug("pending terminal not stored yet", metadata: ["flowstreams.postgres.error": "\(StorageRetry.describe(error))"])
+            }
+        }
     }
 
     /// Another instance stored the terminal of a stream written here (a cancel, an expired lease):
@@ -145,4 +159,9 @@ private actor Migration {
         if !applied.isEmpty { logger.debug("applied migrations", metadata: ["flowstreams.migrations": "\(applied)"]) }
         done = true
     }
+}
+
+/// How far tests moved the database's clock.
+private final class TimeShift: Sendable {
+    let value = Mutex<Duration>(.zero)
 }

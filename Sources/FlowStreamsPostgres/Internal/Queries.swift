@@ -10,6 +10,8 @@ struct Queries: Sendable {
     let tables: Tables
     let channel: String
     let logger: Logger
+    /// Added to the database's clock for finish times and retention (zero but in tests).
+    let shiftMilliseconds: @Sendable () -> Int
 
     // MARK: Streams
 
@@ -81,7 +83,7 @@ struct Queries: Sendable {
                 SET status = \(t.status), output = \(t.output.map { ByteBuffer(bytes: $0) }),
                     error_status = \(t.errorStatus), error_message = \(t.errorMessage),
                     error_details = \(t.errorDetails.map { ByteBuffer(bytes: $0) }),
-                    finished_at = now(), lease_expires_at = NULL
+                    finished_at = now() + \(shiftMilliseconds()) * interval '1 millisecond', lease_expires_at = NULL
                 WHERE id = \(id.rawValue) AND status = 'running'
                 RETURNING id
             )
@@ -153,7 +155,8 @@ struct Queries: Sendable {
             WITH lost AS (
                 UPDATE \(unescaped: tables.streams)
                 SET status = \(t.status), output = NULL, error_status = \(t.errorStatus), error_message = \(t.errorMessage),
-                    error_details = NULL, finished_at = now(), lease_expires_at = NULL
+                    error_details = NULL, finished_at = now() + \(shiftMilliseconds()) * interval '1 millisecond',
+                    lease_expires_at = NULL
                 WHERE status = 'running' AND lease_expires_at < now()
                 RETURNING id
             )
@@ -179,16 +182,15 @@ struct Queries: Sendable {
         return states
     }
 
-    /// Deletes up to `limit` finished streams (with their chunks) that finished at least `retention`
-    /// ago, as the database's clock shifted by `shift` tells.
+    /// Deletes up to `limit` finished streams (with their chunks) that finished at least `retention` ago.
     /// - Returns: How many streams were deleted.
-    func deleteExpiredStreams(retentionMilliseconds: Int, shiftMilliseconds: Int, limit: Int) async throws -> Int {
+    func deleteExpiredStreams(retentionMilliseconds: Int, limit: Int) async throws -> Int {
         let rows = try await client.query("""
             WITH gone AS (
                 DELETE FROM \(unescaped: tables.streams) WHERE id IN (
                     SELECT id FROM \(unescaped: tables.streams)
                     WHERE finished_at IS NOT NULL
-                      AND finished_at <= now() + (\(shiftMilliseconds) - \(retentionMilliseconds)) * interval '1 millisecond'
+                      AND finished_at <= now() + (\(shiftMilliseconds()) - \(retentionMilliseconds)) * interval '1 millisecond'
                     LIMIT \(limit))
                 RETURNING id
             ), c AS (

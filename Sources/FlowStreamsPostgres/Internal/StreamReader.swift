@@ -19,7 +19,17 @@ struct StreamReader: Sendable {
                 return [.finished(index: terminal.index, terminal.outcome)]
             }
             let id = self.id
-            let (row, page) = try await store.perform("read") { try await $0.page(id: id, from: index, limit: pageSize) }
+            let row: StoredStream?
+            let page: [StreamEvent]
+            do {
+                (row, page) = try await store.perform("read") { try await $0.page(id: id, from: index, limit: pageSize) }
+            } catch let error as FlowError where error == .storageUnavailable {
+                // The database failed under a stream that ended in memory meanwhile.
+                if let terminal = store.liveStream(id)?.overriddenTerminal, index >= terminal.index {
+                    return [.finished(index: terminal.index, terminal.outcome)]
+                }
+                throw error
+            }
             guard let stream = row else { throw FlowError.streamNotFound }
             if let last = page.last {
                 guard page.first?.index == index, last.index == index + page.count - 1 else {
