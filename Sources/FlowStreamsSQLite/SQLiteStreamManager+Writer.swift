@@ -2,8 +2,9 @@ import FlowStreams
 import GRDB
 
 extension SQLiteStreamManager {
-    /// The writer of one stream. Each batch is one transaction that first checks, in the database,
-    /// that the stream still runs and has exactly the chunks this writer stored (fencing).
+    /// The writer of one stream. Each batch is appended in a transaction (shared with other streams'
+    /// batches, `GroupCommit`) that first checks, in the database, that the stream still runs and has
+    /// exactly the chunks this writer stored (fencing).
     struct Writer: StreamWriter {
         let store: StreamStore
         let stream: LiveStream
@@ -11,19 +12,10 @@ extension SQLiteStreamManager {
         func write(_ chunks: [JSONBytes]) async throws {
             let range = try stream.reserve(chunks.count)
             guard !chunks.isEmpty else { return }
-            let stream = self.stream
-            let id = stream.id
             let result: Queries.AppendResult
             do {
-                result = try await store.write("write") { db in
-                    // A cancel or finish decided here meanwhile wins, as the database's fencing would.
-                    guard stream.isRunning else { return .finished }
-                    let result = try Queries.appendChunks(db, id: id, chunks: chunks, at: range.lowerBound)
-                    if case .appended = result {
-                        db.afterNextTransaction(onCommit: { _ in stream.didCommit(upTo: range.upperBound) })
-                    }
-                    return result
-                }
+                // Committed together with the appends of other streams that arrive meanwhile.
+                result = try await store.groupCommit.commit(.init(stream: stream, chunks: chunks, base: range.lowerBound), in: store)
             } catch is StorageFailure {
                 await store.endForStorageFailure(stream)
                 throw FlowError.storageUnavailable
@@ -35,7 +27,7 @@ extension SQLiteStreamManager {
             case .appended:
                 return
             case .alreadyStored:
-                stream.didCommit(upTo: range.upperBound)
+                store.didCommit(.init(stream: stream, chunks: chunks, base: range.lowerBound))
             case .finished:
                 stream.abandonReservation()
                 throw FlowError.streamFinished

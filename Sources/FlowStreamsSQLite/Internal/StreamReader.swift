@@ -21,6 +21,16 @@ struct StreamReader: Sendable {
             if let terminal = live?.overriddenTerminal, index >= terminal.index {
                 return [.finished(index: terminal.index, terminal.outcome)]
             }
+            // A running stream written here: a reader at the last commit gets its chunks from memory.
+            if let live, let seen, live.isRunning {
+                switch store.recentCommits.lookup(id, from: index) {
+                case .events(let events): return events
+                case .caughtUp:
+                    try await live.waitForChange(after: seen)
+                    continue
+                case .unknown: break
+                }
+            }
             let stream: StoredStream
             let page: [StreamEvent]
             do {

@@ -13,6 +13,10 @@ final class StreamStore: Sendable {
     private let file: DatabaseFile
     private let lock: FileLock
     private let retry: StorageRetry
+    /// Batches the appends of all streams into shared transactions.
+    let groupCommit = GroupCommit()
+    /// The last commit of each stream written here, for readers that caught up.
+    let recentCommits = RecentCommits()
     /// Streams opened by this manager whose terminal is not stored yet.
     private let live = Mutex<[StreamID: LiveStream]>([:])
     /// Test hook: told the number of chunk rows of every page read.
@@ -77,6 +81,7 @@ final class StreamStore: Sendable {
         live.withLock { live in
             if live[stream.id] === stream { live[stream.id] = nil }
         }
+        recentCommits.forget(stream.id)
     }
 
     func liveStream(_ id: StreamID) -> LiveStream? { live.withLock { $0[id] } }
