@@ -46,7 +46,12 @@ extension PostgresStreamManager {
         let ids = store.liveStreams.filter(\.isRunning).map(\.id.rawValue)
         let lease = store.leaseMilliseconds
         let renewed = try await store.perform("renew leases") { try await $0.renewLeases(ids: ids, leaseMilliseconds: lease) }
-        for id in ids where !renewed.contains(id) { store.finishedElsewhere(id) }
+        // Not renewed: finished by another instance, or not inserted yet (an `open` in flight).
+        let missing = ids.filter { !renewed.contains($0) }
+        if !missing.isEmpty {
+            let marks = try await store.perform("renew leases") { try await $0.states(ids: missing) }
+            for id in missing where marks[id]?.finished == true { store.finishedElsewhere(id) }
+        }
         let lost = try await store.perform("expire leases") { try await $0.loseExpiredStreams() }
         if !lost.isEmpty {
             configuration.metrics.writersLost.increment(by: lost.count)

@@ -2,6 +2,7 @@ import FlowStreams
 import FlowStreamsPostgres
 import FlowStreamsTesting
 import Testing
+import TestSupport
 
 /// The shared stream-manager suite against `PostgresStreamManager` on a real PostgreSQL server,
 /// each check on a schema of its own with the manager's `run()` going.

@@ -4,38 +4,7 @@ import Foundation
 import Logging
 import PostgresNIO
 import Testing
-
-/// The PostgreSQL server the tests use: `FLOWSTREAMS_POSTGRES_URL` (scripts/test starts one with
-/// scripts/postgres). Without it the suites are skipped, which fails the run under `CI=true`.
-enum PostgresTestServer {
-    static let url = ProcessInfo.processInfo.environment["FLOWSTREAMS_POSTGRES_URL"]
-
-    static var isAvailable: Bool { url != nil }
-
-    static let skipMessage: Comment = "FLOWSTREAMS_POSTGRES_URL is not set: run scripts/test (or scripts/postgres swift test)"
-
-    /// - Parameter applicationName: Names the connections (tests kill them by it).
-    static func clientConfiguration(applicationName: String = "flowstreams-tests") throws -> PostgresClient.Configuration {
-        guard let url, var configuration = PostgresClient.Configuration(flowStreamsURL: url) else {
-            throw PostgresTestError("FLOWSTREAMS_POSTGRES_URL is not a postgres:// URL")
-        }
-        configuration.options.maximumConnections = 8
-        configuration.options.additionalStartupParameters = [("application_name", applicationName)]
-        return configuration
-    }
-
-    /// A schema name no other test uses.
-    static func newSchema() -> String {
-        "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
-    }
-
-    static let quietLogger = Logger(label: "test-postgres") { _ in SwiftLogNoOpLogHandler() }
-}
-
-struct PostgresTestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
-}
+import TestSupport
 
 /// A running `PostgresClient` and a manager (its `run()` going) on a schema of its own, removed at
 /// the end. Create with `start`, end with `stop`.
