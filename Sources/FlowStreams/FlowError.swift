@@ -43,6 +43,9 @@ extension FlowError {
     public static let storageUnavailable = FlowError(status: .unavailable, message: "Storage unavailable.")
     /// `RESOURCE_EXHAUSTED "Chunk exceeds limit."`: a chunk was larger than the configured limit.
     public static let chunkTooLarge = FlowError(status: .resourceExhausted, message: "Chunk exceeds limit.")
+    /// `RESOURCE_EXHAUSTED "Stream exceeds limit."`: a run sent more chunks or chunk bytes than
+    /// `FlowRunner.Configuration.maximumStreamChunks` / `maximumStreamBytes` allow.
+    public static let streamTooLong = FlowError(status: .resourceExhausted, message: "Stream exceeds limit.")
     /// `RESOURCE_EXHAUSTED "Too many running streams."`: a running-stream limit was reached.
     public static let tooManyStreams = FlowError(status: .resourceExhausted, message: "Too many running streams.")
     /// `INTERNAL "Internal Error"`: what the caller sees of any error that is not a `FlowError`.

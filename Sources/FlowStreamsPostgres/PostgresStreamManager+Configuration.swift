@@ -38,6 +38,11 @@ extension PostgresStreamManager {
         /// unavailable."`, with an error logged. Defaults to 10 seconds.
         public var storageWindow: Duration = .seconds(10)
 
+        /// How long one attempt of a statement may go unanswered before it counts as failed and is
+        /// retried (within `storageWindow`): a statement lost with its connection is not waited for
+        /// forever. Defaults to 5 seconds.
+        public var statementTimeout: Duration = .seconds(5)
+
         /// Where metrics go: `writersLost` counts the streams this instance found with an expired lease.
         /// Defaults to the bootstrapped `MetricsSystem`.
         public var metrics: FlowMetrics = FlowMetrics()

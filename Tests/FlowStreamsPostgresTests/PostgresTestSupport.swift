@@ -34,6 +34,7 @@ final class PostgresFixture: Sendable {
         var configuration = PostgresStreamManager.Configuration()
         configuration.schema = schema
         configuration.storageWindow = .seconds(5)
+        configuration.statementTimeout = .seconds(1)
         configure(&configuration)
         let manager = try PostgresStreamManager(client: client, configuration: configuration, logger: PostgresTestServer.quietLogger)
         let task = Task {

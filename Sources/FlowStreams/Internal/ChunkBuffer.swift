@@ -194,9 +194,3 @@ final class ChunkBuffer: Sendable {
         return admitted
     }
 }
-
-extension FlowError {
-    /// `RESOURCE_EXHAUSTED "Stream exceeds limit."`: a run sent more chunks or chunk bytes than
-    /// `FlowRunner.Configuration.maximumStreamChunks` / `maximumStreamBytes` allow.
-    static let streamTooLong = FlowError(status: .resourceExhausted, message: "Stream exceeds limit.")
-}

@@ -30,7 +30,7 @@ final class PostgresStore: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.instance = instance
-        retry = StorageRetry(window: configuration.storageWindow, logger: logger)
+        retry = StorageRetry(window: configuration.storageWindow, attemptTimeout: configuration.statementTimeout, logger: logger)
         migration = Migration(client: client, tables: tables, schema: configuration.schema, logger: logger)
     }
 
@@ -45,9 +45,9 @@ final class PostgresStore: Sendable {
     /// Runs `body` once the schema is migrated, retrying storage errors for the storage window.
     /// - Throws: `FlowError`s and `CancellationError` from `body`; `UNAVAILABLE "Storage unavailable."`
     ///   (logged) when storage failed.
-    func perform<T: Sendable>(_ what: String, _ body: (Queries) async throws -> T) async throws -> T {
+    func perform<T: Sendable>(_ what: String, _ body: @escaping @Sendable (Queries) async throws -> T) async throws -> T {
         do {
-            return try await retry.run(what) {
+            return try await retry.run(what) { [self] in
                 try await migrate()
                 return try await body(queries)
             }

@@ -1,6 +1,7 @@
 import FlowStreams
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// The database failed for longer than the storage window, or in a way retrying cannot fix. Its
 /// description names the error code only (no SQL, no data).
@@ -20,19 +21,21 @@ struct StorageRetry: Sendable {
     var window: Duration
     var initialDelay: Duration = .milliseconds(10)
     var maximumDelay: Duration = .milliseconds(500)
+    /// How long one attempt may go unanswered before it counts as failed and is retried.
+    var attemptTimeout: Duration
     var logger: Logger
 
     /// Runs `operation` until it succeeds, throws an error that is not a storage error, or the window ends.
     /// - Throws: `FlowError` and `CancellationError` as thrown; `StorageFailure` (logged at error) once
     ///   storage failed for the whole window, or at once for an error retrying cannot fix.
-    func run<T>(_ what: String, _ operation: () async throws -> T) async throws -> T {
+    func run<T: Sendable>(_ what: String, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: window)
         var delay = initialDelay
         var attempts = 0
         while true {
             do {
-                return try await operation()
+                return try await StorageRetry.answer(within: attemptTimeout, operation)
             } catch let error as FlowError {
                 throw error
             } catch let error as CancellationError {
@@ -59,6 +62,7 @@ struct StorageRetry: Sendable {
     /// connection exception (08), operator intervention such as a restart (57), insufficient
     /// resources (53) or a transaction rollback such as a serialization failure (40).
     static func isTransient(_ error: any Error) -> Bool {
+        if error is AttemptTimedOut { return true }
         if let error = error as? PostgresTransactionError, let cause = error.cause { return isTransient(cause) }
         guard let error = error as? PSQLError else { return false }
         switch error.code {
@@ -74,6 +78,7 @@ struct StorageRetry: Sendable {
 
     /// The error's code and SQLSTATE, never its message (which may quote data).
     static func describe(_ error: any Error) -> String {
+        if error is AttemptTimedOut { return "no answer within the attempt timeout" }
         if let error = error as? PostgresTransactionError, let cause = error.cause {
             return "PostgresTransactionError (\(describe(cause)))"
         }
@@ -86,4 +91,47 @@ struct StorageRetry: Sendable {
 extension PostgresTransactionError {
     /// The error that failed the transaction (its begin, its body, or its commit).
     var cause: (any Error)? { beginError ?? closureError ?? commitError }
+}
+
+/// An attempt got no answer in time (a statement lost with its connection).
+struct AttemptTimedOut: Error {}
+
+extension StorageRetry {
+    /// Runs `operation` and returns its answer, or throws `AttemptTimedOut` after `timeout` (and
+    /// `CancellationError` at once when the caller is cancelled). An operation that does not answer
+    /// is cancelled and left behind: a statement sent on a connection that died can wait forever in
+    /// the client, and fencing makes a late answer harmless.
+    static func answer<T: Sendable>(
+        within timeout: Duration, _ operation: @escaping @Sendable () async throws -> T
+    ) async throws -> T {
+        let slot = Mutex<CheckedContinuation<T, any Error>?>(nil)
+        let resume: @Sendable (Result<T, any Error>) -> Void = { result in
+            slot.withLock { continuation in
+                defer { continuation = nil }
+                return continuation
+            }?.resume(with: result)
+        }
+        let work = Mutex<[Task<Void, Never>]>([])
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+                slot.withLock { $0 = continuation }
+                let attempt = Task {
+                    do { resume(.success(try await operation())) } catch { resume(.failure(error)) }
+                }
+                let timer = Task {
+                    guard (try? await Task.sleep(for: timeout)) != nil else { return }
+                    resume(.failure(AttemptTimedOut()))
+                    attempt.cancel()
+                }
+                work.withLock { $0 = [attempt, timer] }
+                Task {
+                    await attempt.value
+                    timer.cancel()
+                }
+            }
+        } onCancel: {
+            resume(.failure(CancellationError()))
+            for task in work.withLock({ $0 }) { task.cancel() }
+        }
+    }
 }
