@@ -43,7 +43,7 @@ extension PostgresStreamManager {
     public func renewAndExpireLeases() async throws -> Int {
         let store = self.store
         await store.storePendingTerminals()
-        let ids = store.liveStreams.filter(\.isRunning).map(\.id.rawValue)
+        let ids = store.live.all.filter(\.isRunning).map(\.id.rawValue)
         let lease = store.leaseMilliseconds
         let renewed = try await store.perform("renew leases") { try await $0.renewLeases(ids: ids, leaseMilliseconds: lease) }
         // Not renewed: finished by another instance, or not inserted yet (an `open` in flight).
@@ -132,7 +132,7 @@ extension PostgresStreamManager {
                     try await connection.listen(on: channel) { notifications in
                         delay = .milliseconds(50)
                         store.hubs.signalAll()
-                        for stream in store.liveStreams { store.hubs.signal(stream.id.rawValue) }
+                        for stream in store.live.all { store.hubs.signal(stream.id.rawValue) }
                         _ = try? await self.renewAndExpireLeases()
                         for try await notification in notifications {
                             Self.handle(notification.payload, store: store)

@@ -15,7 +15,7 @@ extension SQLiteStreamManager {
     @discardableResult
     public func sweep() async throws -> Int {
         let store = self.store
-        for stream in store.liveStreams where stream.overriddenTerminal != nil {
+        for stream in store.live.all where stream.overriddenTerminal != nil {
             _ = try? await store.storePendingTerminal(of: stream)
         }
         let cutoff = store.clock.nowMilliseconds() - configuration.retention.wholeMilliseconds

@@ -81,7 +81,7 @@ public final class SQLiteStreamManager: StreamManager, Service {
 
     public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
         let stream = LiveStream(id: id)
-        guard store.register(stream) else { throw FlowError.streamExists }
+        guard store.live.register(stream) else { throw FlowError.streamExists }
         let now = store.clock.nowMilliseconds()
         do {
             let inserted = try await store.mappingStorageFailure {
@@ -89,7 +89,7 @@ public final class SQLiteStreamManager: StreamManager, Service {
             }
             guard inserted else { throw FlowError.streamExists }
         } catch {
-            store.unregister(stream)
+            store.live.unregister(stream)
             throw error
         }
         return Writer(store: store, stream: stream)
@@ -98,7 +98,7 @@ public final class SQLiteStreamManager: StreamManager, Service {
     public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
         let stored = try await visibleStream(id, in: scope, what: "subscribe")
         var lifecycle = stored.lifecycle
-        if let terminal = store.liveStream(id)?.overriddenTerminal {
+        if let terminal = store.live.stream(id)?.overriddenTerminal {
             lifecycle = StreamLifecycle(state: .finished(chunkCount: terminal.index, terminal.outcome))
         }
         let start = try lifecycle.firstIndex(after: index)
@@ -109,7 +109,7 @@ public final class SQLiteStreamManager: StreamManager, Service {
     public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
         let stored = try await visibleStream(id, in: scope, what: "cancel")
         let store = self.store
-        if let stream = store.liveStream(id) {
+        if let stream = store.live.stream(id) {
             guard stream.decideCancel() else { return .alreadyFinished }
             // Decided: store it even if the caller goes away, so readers are never left waiting.
             let result = await Task {

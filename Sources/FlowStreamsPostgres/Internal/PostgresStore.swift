@@ -16,7 +16,7 @@ final class PostgresStore: Sendable {
     private let migration: Migration
     private let migrated = Mutex(false)
     /// Streams opened here whose terminal is not stored yet.
-    private let live = Mutex<[StreamID: LiveStream]>([:])
+    let live = LiveStreams()
     /// Added to the database's clock for finish times and retention (tests move time with it).
     private let timeShift: TimeShift
 
@@ -63,28 +63,6 @@ final class PostgresStore: Sendable {
         migrated.withLock { $0 = true }
     }
 
-    // MARK: Live streams
-
-    /// Registers a stream being opened. - Returns: `false` when one with this id is live here.
-    func register(_ stream: LiveStream) -> Bool {
-        live.withLock { live in
-            guard live[stream.id] == nil else { return false }
-            live[stream.id] = stream
-            return true
-        }
-    }
-
-    /// Forgets a stream whose terminal is stored (or whose open failed).
-    func unregister(_ stream: LiveStream) {
-        live.withLock { live in
-            if live[stream.id] === stream { live[stream.id] = nil }
-        }
-    }
-
-    func liveStream(_ id: StreamID) -> LiveStream? { live.withLock { $0[id] } }
-
-    var liveStreams: [LiveStream] { live.withLock { Array($0.values) } }
-
     // MARK: Ending streams
 
     /// Stores the terminal of a stream whose end was decided here (finish or cancel), then wakes its
@@ -94,7 +72,7 @@ final class PostgresStore: Sendable {
     func storeTerminal(of stream: LiveStream, _ outcome: StreamOutcome, what: String) async throws -> Bool {
         do {
             let stored = try await perform(what) { try await $0.storeTerminal(id: stream.id, outcome: outcome) }
-            unregister(stream)
+            live.unregister(stream)
             hubs.signal(stream.id.rawValue)
             return stored
         } catch let error as FlowError where error == .storageUnavailable {
@@ -114,11 +92,11 @@ final class PostgresStore: Sendable {
 
     /// Stores the terminals that storage failures kept in memory, once each, without retrying.
     func storePendingTerminals() async {
-        for stream in liveStreams {
+        for stream in live.all {
             guard let (_, outcome) = stream.overriddenTerminal else { continue }
             do {
                 _ = try await queries.storeTerminal(id: stream.id, outcome: outcome)
-                unregister(stream)
+                live.unregister(stream)
             } catch {
                 logger.debug("pending terminal not stored yet", metadata: ["flowstreams.postgres.error": "\(StorageRetry.describe(error))"])
             }
@@ -128,12 +106,12 @@ final class PostgresStore: Sendable {
     /// Another instance stored the terminal of a stream written here (a cancel, an expired lease):
     /// the flow is told to stop, and the writer may not append any more.
     func finishedElsewhere(_ id: String) {
-        guard let streamID = StreamID(id), let stream = liveStream(streamID) else { return }
+        guard let streamID = StreamID(id), let stream = live.stream(streamID) else { return }
         if stream.finishedElsewhere() {
             logger.debug("stream ended by another instance", metadata: ["flowstreams.stream.id": "\(id)"])
             stream.fireCancel()
         }
-        unregister(stream)
+        live.unregister(stream)
     }
 }
 

@@ -15,7 +15,7 @@ struct StreamReader: Sendable {
         while true {
             let changes = store.hubs.changes(for: id)
             let seen = changes.version
-            if let terminal = store.liveStream(id)?.overriddenTerminal, index >= terminal.index {
+            if let terminal = store.live.stream(id)?.overriddenTerminal, index >= terminal.index {
                 return [.finished(index: terminal.index, terminal.outcome)]
             }
             let id = self.id
@@ -25,7 +25,7 @@ struct StreamReader: Sendable {
                 (row, page) = try await store.perform("read") { try await $0.page(id: id, from: index, limit: pageSize) }
             } catch let error as FlowError where error == .storageUnavailable {
                 // The database failed under a stream that ended in memory meanwhile.
-                if let terminal = store.liveStream(id)?.overriddenTerminal, index >= terminal.index {
+                if let terminal = store.live.stream(id)?.overriddenTerminal, index >= terminal.index {
                     return [.finished(index: terminal.index, terminal.outcome)]
                 }
                 throw error

@@ -16,7 +16,7 @@ struct StreamReader: Sendable {
     ///   "Storage unavailable."` when storage failed for the storage window; `CancellationError`.
     func events(from index: Int) async throws -> [StreamEvent] {
         while true {
-            let live = store.liveStream(id)
+            let live = store.live.stream(id)
             let seen = live?.version
             if let terminal = live?.overriddenTerminal, index >= terminal.index {
                 return [.finished(index: terminal.index, terminal.outcome)]
@@ -37,7 +37,7 @@ struct StreamReader: Sendable {
                 (stream, page) = try await readPage(from: index)
             } catch let error as FlowError where error == .storageUnavailable {
                 // The database failed (or was closed) under a stream that ended in memory meanwhile.
-                if let terminal = store.liveStream(id)?.overriddenTerminal, index >= terminal.index {
+                if let terminal = store.live.stream(id)?.overriddenTerminal, index >= terminal.index {
                     return [.finished(index: terminal.index, terminal.outcome)]
                 }
                 throw error

@@ -17,8 +17,8 @@ final class StreamStore: Sendable {
     let groupCommit = GroupCommit()
     /// The last commit of each stream written here, for readers that caught up.
     let recentCommits = RecentCommits()
-    /// Streams opened by this manager whose terminal is not stored yet.
-    private let live = Mutex<[StreamID: LiveStream]>([:])
+    /// Streams opened here whose terminal is not stored yet.
+    let live = LiveStreams()
     /// Test hook: told the number of chunk rows of every page read.
     let pageReadObserver = Mutex<(@Sendable (Int) -> Void)?>(nil)
 
@@ -65,29 +65,6 @@ final class StreamStore: Sendable {
         }
     }
 
-    // MARK: Live streams
-
-    /// Registers a stream being opened. - Returns: `false` when one with this id is live.
-    func register(_ stream: LiveStream) -> Bool {
-        live.withLock { live in
-            guard live[stream.id] == nil else { return false }
-            live[stream.id] = stream
-            return true
-        }
-    }
-
-    /// Forgets a stream whose terminal is stored (or whose open failed).
-    func unregister(_ stream: LiveStream) {
-        live.withLock { live in
-            if live[stream.id] === stream { live[stream.id] = nil }
-        }
-        recentCommits.forget(stream.id)
-    }
-
-    func liveStream(_ id: StreamID) -> LiveStream? { live.withLock { $0[id] } }
-
-    var liveStreams: [LiveStream] { live.withLock { Array($0.values) } }
-
     // MARK: Ending streams
 
     /// Stores the terminal of a stream whose end was decided in memory (finish or cancel), then wakes
@@ -101,7 +78,7 @@ final class StreamStore: Sendable {
         do {
             let stored = try await write(what) { db in try Queries.storeTerminal(db, id: id, outcome: outcome, now: now) }
             stream.didStoreTerminal()
-            unregister(stream)
+            live.unregister(stream)
             return stored
         } catch is StorageFailure {
             await endForStorageFailure(stream)
@@ -128,7 +105,7 @@ final class StreamStore: Sendable {
             try file.checkUnchanged()
             _ = try Queries.storeTerminal(db, id: id, outcome: outcome, now: now)
         }
-        unregister(stream)
+        live.unregister(stream)
         return true
     }
 
@@ -137,7 +114,7 @@ final class StreamStore: Sendable {
     /// Closes the database and releases the lock. Readers of streams still running here get
     /// `UNAVAILABLE "Stream writer lost."`, as readers in another process would after a crash.
     func close() {
-        for stream in liveStreams where stream.isRunning {
+        for stream in live.all where stream.isRunning {
             stream.overrideTerminal(.failure(.writerLost))
         }
         do {
