@@ -1,4 +1,4 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 import PackageDescription
 
 let swiftSettings: [SwiftSetting] = [
@@ -6,10 +6,18 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
 ]
 
+/// The heavy integrations are package traits, all on by default. A package that names the traits it
+/// wants (`traits: []` for none) does not resolve or build the others' dependencies (README, "Add
+/// the dependency").
+let vapor: TargetDependencyCondition? = .when(traits: ["Vapor"])
+let postgres: TargetDependencyCondition? = .when(traits: ["PostgreSQL"])
+
 let package = Package(
     name: "flowstreams",
-    platforms: [.macOS(.v15)],
+    // Synchronization's Mutex sets the floor: macOS 15, iOS 18, tvOS 18, watchOS 11, visionOS 2.
+    platforms: [.macOS(.v15), .iOS(.v18), .tvOS(.v18), .watchOS(.v11), .visionOS(.v2)],
     products: [
+        .library(name: "FlowStreamsWire", targets: ["FlowStreamsWire"]),
         .library(name: "FlowStreams", targets: ["FlowStreams"]),
         .library(name: "FlowStreamsSQLite", targets: ["FlowStreamsSQLite"]),
         .library(name: "FlowStreamsHummingbird", targets: ["FlowStreamsHummingbird"]),
@@ -18,6 +26,11 @@ let package = Package(
         .library(name: "FlowStreamsClient", targets: ["FlowStreamsClient"]),
         .library(name: "FlowStreamsTesting", targets: ["FlowStreamsTesting"]),
         .executable(name: "durable-streaming", targets: ["durable-streaming"]),
+    ],
+    traits: [
+        .trait(name: "Vapor", description: "FlowStreamsVapor: flows on Vapor 4."),
+        .trait(name: "PostgreSQL", description: "FlowStreamsPostgres: streams in PostgreSQL (postgres-nio)."),
+        .default(enabledTraits: ["Vapor", "PostgreSQL"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -33,9 +46,15 @@ let package = Package(
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
     ],
     targets: [
+        // What server and client share: errors and statuses, stream ids, JSON bytes, SSE frames.
+        .target(
+            name: "FlowStreamsWire",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "FlowStreams",
             dependencies: [
+                "FlowStreamsWire",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -58,7 +77,7 @@ let package = Package(
             name: "FlowStreamsPostgres",
             dependencies: [
                 "FlowStreams",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -69,7 +88,7 @@ let package = Package(
             name: "FlowStreamsVapor",
             dependencies: [
                 "FlowStreams",
-                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -95,7 +114,7 @@ let package = Package(
         .target(
             name: "FlowStreamsClient",
             dependencies: [
-                "FlowStreams",
+                "FlowStreamsWire",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -114,11 +133,11 @@ let package = Package(
                 "FlowStreams",
                 "FlowStreamsHummingbird",
                 "FlowStreamsSQLite",
-                "FlowStreamsPostgres",
-                "FlowStreamsVapor",
+                .target(name: "FlowStreamsPostgres", condition: postgres),
+                .target(name: "FlowStreamsVapor", condition: vapor),
                 "FlowStreamsClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -156,10 +175,10 @@ let package = Package(
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
-                "FlowStreamsVapor",
-                "FlowStreamsPostgres",
-                .product(name: "Vapor", package: "vapor"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .target(name: "FlowStreamsVapor", condition: vapor),
+                .target(name: "FlowStreamsPostgres", condition: postgres),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -179,11 +198,11 @@ let package = Package(
                 "FlowStreams",
                 "FlowStreamsHummingbird",
                 "FlowStreamsSQLite",
-                "FlowStreamsPostgres",
+                .target(name: "FlowStreamsPostgres", condition: postgres),
                 "FlowStreamsTesting",
                 "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -221,11 +240,11 @@ let package = Package(
             name: "FlowStreamsPostgresTests",
             dependencies: [
                 "FlowStreams",
-                "FlowStreamsPostgres",
+                .target(name: "FlowStreamsPostgres", condition: postgres),
                 "FlowStreamsHummingbird",
                 "FlowStreamsTesting",
                 "TestSupport",
-                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio", condition: postgres),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
@@ -234,10 +253,10 @@ let package = Package(
             name: "FlowStreamsVaporTests",
             dependencies: [
                 "FlowStreams",
-                "FlowStreamsVapor",
+                .target(name: "FlowStreamsVapor", condition: vapor),
                 "FlowStreamsTesting",
                 "TestSupport",
-                .product(name: "Vapor", package: "vapor"),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

@@ -66,14 +66,6 @@ public struct StreamScope: Hashable, Sendable {
     }
 }
 
-/// How a stream ended.
-public enum StreamOutcome: Sendable, Hashable {
-    /// The flow returned this output.
-    case success(JSONBytes)
-    /// The flow failed, was cancelled, or its writer was lost.
-    case failure(FlowError)
-}
-
 /// One event of a stream, as a reader sees it.
 public enum StreamEvent: Sendable, Hashable {
     /// The chunk with this index (0, 1, 2, …).
@@ -87,12 +79,4 @@ public enum StreamEvent: Sendable, Hashable {
         case .chunk(let index, _), .finished(let index, _): return index
         }
     }
-}
-
-/// The answer to a cancel.
-public enum CancelResult: Sendable, Hashable {
-    /// The stream was running and is now cancelled.
-    case cancelled
-    /// The stream had already finished; nothing changed.
-    case alreadyFinished
 }

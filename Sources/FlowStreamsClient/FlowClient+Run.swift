@@ -1,4 +1,4 @@
-public import FlowStreams
+public import FlowStreamsWire
 
 extension FlowClient {
     /// Runs a flow and returns its output: `POST {"data":<input>}` with `Accept: application/json`.

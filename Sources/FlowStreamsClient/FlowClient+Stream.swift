@@ -1,4 +1,4 @@
-public import FlowStreams
+public import FlowStreamsWire
 
 extension FlowClient {
     /// Starts a streaming run of a flow, or resumes one, and returns once the response headers have arrived.

@@ -1,5 +1,5 @@
 public import AsyncHTTPClient
-public import FlowStreams
+public import FlowStreamsWire
 public import Logging
 import NIOCore
 import Synchronization

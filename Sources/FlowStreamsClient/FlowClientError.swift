@@ -1,4 +1,4 @@
-public import FlowStreams
+public import FlowStreamsWire
 
 /// An error of a ``FlowClient`` call: the flow's own error (from an error body or an error frame), or
 /// what went wrong on the way (connection, protocol, decoding).

@@ -1,4 +1,4 @@
-public import FlowStreams
+public import FlowStreamsWire
 
 /// A streaming flow call: its stream id, its chunks, and its output.
 ///

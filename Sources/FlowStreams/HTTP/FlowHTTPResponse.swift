@@ -56,17 +56,17 @@ public struct StreamingBody: Sendable {
 
 extension HTTPField.Name {
     /// `x-genkit-stream-id`
-    public static let genkitStreamID = HTTPField.Name("x-genkit-stream-id")!
+    public static let genkitStreamID = HTTPField.Name(FlowHeaders.streamID)!
     /// `x-genkit-stream-offset`
-    public static let genkitStreamOffset = HTTPField.Name("x-genkit-stream-offset")!
+    public static let genkitStreamOffset = HTTPField.Name(FlowHeaders.streamOffset)!
     /// `x-genkit-trace-id`
-    public static let genkitTraceID = HTTPField.Name("x-genkit-trace-id")!
+    public static let genkitTraceID = HTTPField.Name(FlowHeaders.traceID)!
     /// `x-genkit-span-id`
-    public static let genkitSpanID = HTTPField.Name("x-genkit-span-id")!
+    public static let genkitSpanID = HTTPField.Name(FlowHeaders.spanID)!
     /// `x-flowstreams-sse`: `1` opts a POST into ids and keep-alives.
-    public static let flowStreamsSSE = HTTPField.Name("x-flowstreams-sse")!
+    public static let flowStreamsSSE = HTTPField.Name(FlowHeaders.optIn)!
     /// `Last-Event-ID`
-    public static let lastEventID = HTTPField.Name("last-event-id")!
+    public static let lastEventID = HTTPField.Name(FlowHeaders.lastEventID)!
     /// `X-Accel-Buffering`
     public static let accelBuffering = HTTPField.Name("x-accel-buffering")!
 }

@@ -1,4 +1,4 @@
-import FlowStreams
+import FlowStreamsWire
 
 extension FlowClientError {
     /// The error described by an error object: `{"status":"<NAME>","message":"<text>","details":<json>}`,

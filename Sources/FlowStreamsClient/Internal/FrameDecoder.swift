@@ -1,4 +1,4 @@
-import FlowStreams
+import FlowStreamsWire
 import NIOCore
 
 /// Turns the bytes of a streaming response into protocol frames, with the core's ``SSEParser``.

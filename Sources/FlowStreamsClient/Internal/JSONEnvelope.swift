@@ -1,4 +1,4 @@
-import FlowStreams
+import FlowStreamsWire
 import Foundation
 
 /// The top-level members of a JSON object, each value kept as the bytes it was sent as.

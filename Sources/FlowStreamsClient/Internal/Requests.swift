@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import FlowStreams
+import FlowStreamsWire
 import NIOCore
 import NIOHTTP1
 
@@ -30,13 +30,13 @@ extension FlowClient {
         url: String, body: ByteBuffer, headers: [String: String], streamID: StreamID?, lastIndex: Int?
     ) -> HTTPClientRequest {
         var request = postRequest(url: url, body: body, headers: headers, accept: "text/event-stream")
-        request.headers.replaceOrAdd(name: "x-flowstreams-sse", value: "1")
+        request.headers.replaceOrAdd(name: FlowHeaders.optIn, value: "1")
         // A stream gets a connection of its own, never reused afterwards: a long-lived response gains nothing
         // from the pool, and a server that closes the connection after a stream (without saying so) cannot
         // make the next call fail on a stale pooled connection.
         request.headers.replaceOrAdd(name: "connection", value: "close")
-        if let streamID { request.headers.replaceOrAdd(name: "x-genkit-stream-id", value: streamID.rawValue) }
-        if let lastIndex { request.headers.replaceOrAdd(name: "last-event-id", value: String(lastIndex)) }
+        if let streamID { request.headers.replaceOrAdd(name: FlowHeaders.streamID, value: streamID.rawValue) }
+        if let lastIndex { request.headers.replaceOrAdd(name: FlowHeaders.lastEventID, value: String(lastIndex)) }
         return request
     }
 

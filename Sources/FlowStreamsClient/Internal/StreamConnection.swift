@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import FlowStreams
+import FlowStreamsWire
 import NIOCore
 
 /// One open streaming response: its body and the frames decoded from it, numbered.

@@ -1,5 +1,5 @@
 import AsyncHTTPClient
-import FlowStreams
+import FlowStreamsWire
 import Logging
 import NIOCore
 
@@ -172,12 +172,12 @@ actor StreamSession {
         guard contentType.lowercased().hasPrefix("text/event-stream") else {
             throw FlowClientError.invalidResponse("The answer is \(contentType), not an event stream.", httpStatus: code)
         }
-        if let id = response.headers.first(name: "x-genkit-stream-id").flatMap(StreamID.init) {
+        if let id = response.headers.first(name: FlowHeaders.streamID).flatMap(StreamID.init) {
             streamID = id
         }
         // Without the offset header the server replays from the first chunk (Genkit, or extensions off):
         // the chunks already received are then skipped here.
-        let firstIndex = response.headers.first(name: "x-genkit-stream-offset").flatMap { Int($0) } ?? 0
+        let firstIndex = response.headers.first(name: FlowHeaders.streamOffset).flatMap { Int($0) } ?? 0
         guard firstIndex <= received else {
             throw FlowClientError.invalidResponse(
                 "The server resumed at chunk \(firstIndex), after the \(received) chunks received.", httpStatus: code)

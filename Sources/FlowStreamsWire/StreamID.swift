@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// The id of a durable stream: 1 to 128 characters from `[A-Za-z0-9_-]`, compared case-insensitively.
 ///

@@ -1,4 +1,8 @@
+#if canImport(FoundationEssentials)
+public import FoundationEssentials
+#else
 public import Foundation
+#endif
 
 /// The UTF-8 bytes of one JSON value (a chunk, an output, details), encoded once and stored as they are.
 ///
