@@ -27,9 +27,7 @@ public import ServiceLifecycle
 /// ```
 public final class PostgresStreamManager: StreamManager, Service {
     public let configuration: Configuration
-    let store: PostgresStore
-    /// Whether `run()` also runs the client (the manager made it).
-    let ownsClient: Bool
+    let engine: DurableStreamManager<PostgresStorage>
 
     /// - Parameters:
     ///   - client: The connection pool; run it (`client.run()`) for as long as the manager is used.
@@ -38,7 +36,7 @@ public final class PostgresStreamManager: StreamManager, Service {
     /// - Throws: `PostgresStreamManagerError` `.invalidConfiguration` for a schema or channel name
     ///   outside `[A-Za-z0-9_]`, or a lease renewal not shorter than the lease expiry.
     public convenience init(client: PostgresClient, configuration: Configuration = .init(), logger: Logger) throws {
-        try self.init(client: client, ownsClient: false, configuration: configuration, logger: logger)
+        try self.init(client: client, ownsClient: false, configuration: configuration, clockShift: nil, logger: logger)
     }
 
     /// Makes its own `PostgresClient`, which `run()` runs: one service to add instead of two.
@@ -51,10 +49,19 @@ public final class PostgresStreamManager: StreamManager, Service {
         clientConfiguration: PostgresClient.Configuration, configuration: Configuration = .init(), logger: Logger
     ) throws {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        try self.init(client: client, ownsClient: true, configuration: configuration, logger: logger)
+        try self.init(client: client, ownsClient: true, configuration: configuration, clockShift: nil, logger: logger)
     }
 
-    private init(client: PostgresClient, ownsClient: Bool, configuration: Configuration, logger: Logger) throws {
+    /// A manager whose database clock (finish times, retention) is moved by `clockShift` (test seam).
+    package convenience init(
+        client: PostgresClient, configuration: Configuration, clockShift: DatabaseClockShift, logger: Logger
+    ) throws {
+        try self.init(client: client, ownsClient: false, configuration: configuration, clockShift: clockShift, logger: logger)
+    }
+
+    private init(
+        client: PostgresClient, ownsClient: Bool, configuration: Configuration, clockShift: DatabaseClockShift?, logger: Logger
+    ) throws {
         guard Tables.isIdentifier(configuration.schema), Tables.isIdentifier(configuration.effectiveChannel) else {
             throw PostgresStreamManagerError(
                 code: .invalidConfiguration, reason: "schema and channel names may only use letters, digits and _")
@@ -65,66 +72,30 @@ public final class PostgresStreamManager: StreamManager, Service {
                 code: .invalidConfiguration, reason: "the lease renewal must be positive and shorter than the lease expiry")
         }
         self.configuration = configuration
-        self.ownsClient = ownsClient
-        store = PostgresStore(
-            client: client, configuration: configuration, instance: UUID().uuidString.lowercased(), logger: logger)
+        let storage = PostgresStorage(
+            client: client, ownsClient: ownsClient, configuration: configuration, clockShift: clockShift, logger: logger)
+        var engine = DurableConfiguration(retention: configuration.retention)
+        engine.pageSize = configuration.pageSize
+        engine.storageWindow = configuration.storageWindow
+        engine.initialRetryDelay = .milliseconds(10)
+        engine.attemptTimeout = configuration.statementTimeout
+        engine.recheckInterval = configuration.recheckInterval
+        engine.leaseRenewal = renewal
+        engine.metrics = configuration.metrics
+        self.engine = DurableStreamManager(storage: storage, configuration: engine, logger: logger)
     }
 
     // MARK: StreamManager
 
     public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        let stream = LiveStream(id: id)
-        guard store.live.register(stream) else { throw FlowError.streamExists }
-        let store = self.store
-        do {
-            let inserted = try await store.perform("open") { queries in
-                try await queries.insertStream(id: id, scope: scope, instance: store.instance, leaseMilliseconds: store.leaseMilliseconds)
-            }
-            guard inserted else { throw FlowError.streamExists }
-        } catch {
-            store.live.unregister(stream)
-            throw error
-        }
-        return Writer(store: store, stream: stream)
+        try await engine.open(id, in: scope)
     }
 
     public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        let stored = try await visibleStream(id, in: scope, what: "subscribe")
-        var lifecycle = stored.lifecycle
-        if let terminal = store.live.stream(id)?.overriddenTerminal {
-            lifecycle = StreamLifecycle(state: .finished(chunkCount: terminal.index, terminal.outcome))
-        }
-        let start = try lifecycle.firstIndex(after: index)
-        let reader = StreamReader(store: store, id: id)
-        return StreamEvents(from: start) { from in try await reader.events(from: from) }
+        try await engine.subscribe(id, after: index, in: scope)
     }
 
     public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        let stored = try await visibleStream(id, in: scope, what: "cancel")
-        let store = self.store
-        if let stream = store.live.stream(id) {
-            guard stream.decideCancel() else { return .alreadyFinished }
-            // Decided: store it even if the caller goes away, so readers are never left waiting.
-            let result = await Task {
-                try await store.storeTerminal(of: stream, .failure(.streamCancelled), what: "cancel")
-            }.result
-            if (try? result.get()) != false { stream.fireCancel() }
-            return try result.get() ? .cancelled : .alreadyFinished
-        }
-        guard stored.outcome == nil else { return .alreadyFinished }
-        // Running on another instance: store CANCELLED; its listener (or lease renewal) stops the flow.
-        let cancelled = try await Task {
-            try await store.perform("cancel") { try await $0.storeTerminal(id: id, outcome: .failure(.streamCancelled)) }
-        }.value
-        if cancelled { store.hubs.signal(id.rawValue) }
-        return cancelled ? .cancelled : .alreadyFinished
-    }
-
-    /// The stream's row, if `scope` may see it.
-    /// - Throws: `NOT_FOUND`; `UNAVAILABLE "Storage unavailable."`.
-    private func visibleStream(_ id: StreamID, in scope: StreamScope, what: String) async throws -> StoredStream {
-        let stored = try await store.perform(what) { try await $0.stream(id: id) }
-        guard let stored, scope.canSee(flow: stored.flow, owner: stored.owner) else { throw FlowError.streamNotFound }
-        return stored
+        try await engine.cancel(id, in: scope)
     }
 }

@@ -58,7 +58,7 @@ public struct FlowHandler: Sendable {
                 case .alreadyFinished:
                     return FlowHTTPResponse(status: .noContent)
                 }
-            } catch let error as FlowError where error.status == .notFound {
+            } catch let error as StreamManagerError where error.code == .notFound {
                 metrics.notFoundAnswers.increment()
                 throw error
             }
@@ -79,7 +79,7 @@ public struct FlowHandler: Sendable {
             let events: StreamEvents
             do {
                 events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
-            } catch let error as FlowError where error.status == .notFound {
+            } catch let error as StreamManagerError where error.code == .notFound {
                 metrics.notFoundAnswers.increment()
                 throw error
             }
@@ -178,7 +178,7 @@ public struct FlowHandler: Sendable {
         let events: StreamEvents
         do {
             events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
-        } catch let error as FlowError where error.status == .notFound {
+        } catch let error as StreamManagerError where error.code == .notFound {
             logger.debug("resume of an unknown stream", metadata: ["flowstreams.stream.id": "\(id)"])
             metrics.noContentAnswers.increment()
             return FlowHTTPResponse(status: .noContent)
@@ -214,6 +214,8 @@ public struct FlowHandler: Sendable {
             return try await body()
         } catch let error as FlowError {
             return .error(error)
+        } catch let error as StreamManagerError {
+            return .error(error.flowError)
         } catch {
             logger.error("request failed", metadata: ["flowstreams.error": "\(String(reflecting: error))"])
             return .error(.internalError)

@@ -139,9 +139,6 @@ final class ChunkBuffer: Sendable {
     /// that error, whatever the flow did next.
     var exceededLimit: FlowError? { state.withLock { $0.exceededLimit } }
 
-    /// Whether the flow tried to send a chunk over the size limit.
-    var sawOversizedChunk: Bool { exceededLimit == .chunkTooLarge }
-
     /// Takes everything buffered, waiting until there is something; `.closed` once the producer
     /// closed the buffer and everything was taken.
     func take() async -> Batch {
