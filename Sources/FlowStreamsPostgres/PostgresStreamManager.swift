@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Engine) public import FlowStreams
 import Foundation
 public import Logging
 public import PostgresNIO
@@ -25,9 +25,10 @@ public import ServiceLifecycle
 /// let streams = try PostgresStreamManager(client: client, logger: logger)
 /// let services = ServiceGroup(services: [client, streams, server], logger: logger)
 /// ```
-public final class PostgresStreamManager: StreamManager, Service {
+public final class PostgresStreamManager: EngineBackedStreamManager, Service {
     public let configuration: Configuration
     let engine: DurableStreamManager<PostgresStorage>
+    @_spi(Engine) public var durableEngine: any StreamManager { engine }
 
     /// - Parameters:
     ///   - client: The connection pool; run it (`client.run()`) for as long as the manager is used.
@@ -74,28 +75,14 @@ public final class PostgresStreamManager: StreamManager, Service {
         self.configuration = configuration
         let storage = PostgresStorage(
             client: client, ownsClient: ownsClient, configuration: configuration, clockShift: clockShift, logger: logger)
-        var engine = DurableConfiguration(retention: configuration.retention)
-        engine.pageSize = configuration.pageSize
-        engine.storageWindow = configuration.storageWindow
-        engine.initialRetryDelay = .milliseconds(10)
-        engine.attemptTimeout = configuration.statementTimeout
-        engine.recheckInterval = configuration.recheckInterval
-        engine.leaseRenewal = renewal
-        engine.metrics = configuration.metrics
-        self.engine = DurableStreamManager(storage: storage, configuration: engine, logger: logger)
-    }
-
-    // MARK: StreamManager
-
-    public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        try await engine.open(id, in: scope)
-    }
-
-    public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        try await engine.subscribe(id, after: index, in: scope)
-    }
-
-    public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        try await engine.cancel(id, in: scope)
+        var settings = DurableConfiguration(retention: configuration.retention)
+        settings.pageSize = configuration.pageSize
+        settings.storageWindow = configuration.storageWindow
+        settings.initialRetryDelay = .milliseconds(10)
+        settings.attemptTimeout = configuration.statementTimeout
+        settings.recheckInterval = configuration.recheckInterval
+        settings.leaseRenewal = renewal
+        settings.metrics = configuration.metrics
+        engine = DurableStreamManager(storage: storage, configuration: settings, logger: logger)
     }
 }

@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Engine) public import FlowStreams
 import GRDB
 public import Logging
 public import ServiceLifecycle
@@ -21,9 +21,10 @@ public import ServiceLifecycle
 /// let services = ServiceGroup(services: [streams, server], logger: logger)   // run() sweeps
 /// router.addFlow(streamy, options: .init(streamManager: streams))
 /// ```
-public final class SQLiteStreamManager: StreamManager, Service {
+public final class SQLiteStreamManager: EngineBackedStreamManager, Service {
     public let configuration: Configuration
     let engine: DurableStreamManager<SQLiteStorage>
+    @_spi(Engine) public var durableEngine: any StreamManager { engine }
 
     /// Opens (or creates) the database, takes its lock, migrates the schema, and ends the streams a
     /// previous process left running with `UNAVAILABLE "Stream writer lost."`.
@@ -95,19 +96,5 @@ public final class SQLiteStreamManager: StreamManager, Service {
         engine.metrics = configuration.metrics
         engine.sleep = storage.clock.sleep
         return engine
-    }
-
-    // MARK: StreamManager
-
-    public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        try await engine.open(id, in: scope)
-    }
-
-    public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        try await engine.subscribe(id, after: index, in: scope)
-    }
-
-    public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        try await engine.cancel(id, in: scope)
     }
 }

@@ -13,7 +13,7 @@ public import Logging
 /// let streams = InMemoryStreamManager()
 /// var server = FlowServer(streamManager: streams, logger: logger)   // runs the sweeps too
 /// ```
-public final class InMemoryStreamManager: StreamManager, Service {
+public final class InMemoryStreamManager: EngineBackedStreamManager, Service {
     public struct Configuration: Sendable {
         /// How long finished streams stay readable, counted from when they finished. Defaults to 5 minutes (as Genkit).
         public var retention: Duration = .seconds(300)
@@ -28,6 +28,7 @@ public final class InMemoryStreamManager: StreamManager, Service {
 
     public let configuration: Configuration
     let engine: DurableStreamManager<MemoryStorage>
+    @_spi(Engine) public var durableEngine: any StreamManager { engine }
 
     /// - Parameters:
     ///   - configuration: Retention and paging.
@@ -43,20 +44,6 @@ public final class InMemoryStreamManager: StreamManager, Service {
         engineConfiguration.pageSize = configuration.pageSize
         engineConfiguration.sleep = elapsed.sleep
         engine = DurableStreamManager(storage: MemoryStorage(clock: elapsed), configuration: engineConfiguration, logger: logger)
-    }
-
-    // MARK: StreamManager
-
-    public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        try await engine.open(id, in: scope)
-    }
-
-    public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        try await engine.subscribe(id, after: index, in: scope)
-    }
-
-    public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        try await engine.cancel(id, in: scope)
     }
 
     // MARK: Retention
