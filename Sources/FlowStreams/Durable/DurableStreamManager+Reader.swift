@@ -34,7 +34,11 @@ extension DurableStreamManager {
                 throw error
             }
             guard let page else { throw StreamManagerError.notFound }
-            if let events = try Self.events(in: page, from: index, pageSize: pageSize) { return events }
+            if let events = try Self.events(in: page, from: index, pageSize: pageSize) {
+                // A finished stream's hub is of no more use (and would stay): anyone holding it reads again.
+                if page.stream.outcome != nil { hubs.finish(id) }
+                return events
+            }
             try await changes.wait(after: seen)
         }
     }

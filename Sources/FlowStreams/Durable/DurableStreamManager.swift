@@ -78,18 +78,16 @@ package final class DurableStreamManager<Storage: DurableStorage>: StreamManager
             lifecycle = StreamLifecycle(state: .finished(chunkCount: terminal.index, terminal.outcome))
         } else {
             // A stream running here is known without a storage read.
-            let record: StoredStream
-            if let running = stream?.runningRecord { record = running } else { record = try await visibleStream(id, in: scope) }
-            guard scope.canSee(flow: record.flow, owner: record.owner) else { throw StreamManagerError.notFound }
-            lifecycle = record.lifecycle
+            lifecycle = try await visibleRecord(id, of: stream, in: scope).lifecycle
         }
         let start = try lifecycle.firstIndex(after: index)
         return StreamEvents(from: start) { from in try await self.events(of: id, from: from) }
     }
 
     package func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        let record = try await visibleStream(id, in: scope)
-        if let stream = live.stream(id) {
+        let stream = live.stream(id)
+        let record = try await visibleRecord(id, of: stream, in: scope)
+        if let stream {
             guard stream.decideCancel() else { return .alreadyFinished }
             // Decided here, so the flow stops now, before a write of its fails on the ended stream
             // (whatever storage says next, the stream has ended); then CANCELLED is stored, even if
@@ -108,10 +106,11 @@ package final class DurableStreamManager<Storage: DurableStorage>: StreamManager
         return cancelled ? .cancelled : .alreadyFinished
     }
 
-    /// The stream's record, if `scope` may see it.
+    /// The stream's record, if `scope` may see it: from memory while it runs here, else from storage.
     /// - Throws: `notFound`; `storageUnavailable`.
-    private func visibleStream(_ id: StreamID, in scope: StreamScope) async throws -> StoredStream {
-        let record = try await perform("read") { try await $0.stream(id) }
+    private func visibleRecord(_ id: StreamID, of stream: LiveStream?, in scope: StreamScope) async throws -> StoredStream {
+        var record = stream?.runningRecord
+        if record == nil { record = try await perform("read") { try await $0.stream(id) } }
         guard let record, scope.canSee(flow: record.flow, owner: record.owner) else { throw StreamManagerError.notFound }
         return record
     }
