@@ -27,6 +27,8 @@ package final class ObservedStorage<Base: DurableStorage>: DurableStorage {
     package func marks(of ids: [StreamID]) async throws -> [StreamID: StreamMark] { try await base.marks(of: ids) }
     package func removeExpired(retention: Duration) async throws -> Int { try await base.removeExpired(retention: retention) }
     package func run(notifying notifications: StorageNotifications) async { await base.run(notifying: notifications) }
+    package func follow(_ id: StreamID) { base.follow(id) }
+    package func unfollow(_ id: StreamID) { base.unfollow(id) }
     package func isTransient(_ error: any Error) -> Bool { base.isTransient(error) }
     package func describe(_ error: any Error) -> String { base.describe(error) }
 }

@@ -45,6 +45,14 @@ package protocol DurableStorage: Sendable {
     /// Returns when cancelled; failures are the storage's to retry.
     func run(notifying notifications: StorageNotifications) async
 
+    /// Readers of this process started waiting for stream `id` to change: a storage that watches
+    /// streams one by one (Firestore's `Listen` targets) starts watching it. Called once per stream
+    /// until ``unfollow(_:)``; must not block. Does nothing by default.
+    func follow(_ id: StreamID)
+
+    /// No reader of this process waits for stream `id` any more (it finished, or was found gone).
+    func unfollow(_ id: StreamID)
+
     /// Whether retrying may fix `error` (a busy database, a lost connection).
     func isTransient(_ error: any Error) -> Bool
 
@@ -67,6 +75,8 @@ package protocol LeasingStorage: DurableStorage {
 
 extension DurableStorage {
     package func run(notifying notifications: StorageNotifications) async {}
+    package func follow(_ id: StreamID) {}
+    package func unfollow(_ id: StreamID) {}
 }
 
 // MARK: - What storage stores

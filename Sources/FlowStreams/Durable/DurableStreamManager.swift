@@ -19,7 +19,7 @@ package final class DurableStreamManager<Storage: DurableStorage>: StreamManager
     /// Streams this process writes whose terminal is not stored yet.
     let live = LiveStreams()
     /// The streams readers of this process wait on.
-    let hubs = ReaderHubs()
+    let hubs: ReaderHubs
     let retry: StorageRetry
     let groupCommit: GroupCommit?
 
@@ -31,6 +31,7 @@ package final class DurableStreamManager<Storage: DurableStorage>: StreamManager
         self.storage = storage
         self.configuration = configuration
         self.logger = logger
+        hubs = ReaderHubs(onFollow: { [storage] in storage.follow($0) }, onUnfollow: { [storage] in storage.unfollow($0) })
         let retry = StorageRetry(
             window: configuration.storageWindow, initialDelay: configuration.initialRetryDelay,
             attemptTimeout: configuration.attemptTimeout, logger: logger,

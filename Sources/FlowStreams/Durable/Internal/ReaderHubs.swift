@@ -16,17 +16,28 @@ package final class ReaderHubs: Sendable {
     }
 
     private let hubs = Mutex<[StreamID: Hub]>([:])
+    /// Told when a stream gets a hub, and when it loses it (the storage's `follow` / `unfollow`).
+    private let onFollow: @Sendable (StreamID) -> Void
+    private let onUnfollow: @Sendable (StreamID) -> Void
 
-    package init() {}
+    package init(
+        onFollow: @escaping @Sendable (StreamID) -> Void = { _ in },
+        onUnfollow: @escaping @Sendable (StreamID) -> Void = { _ in }
+    ) {
+        self.onFollow = onFollow
+        self.onUnfollow = onUnfollow
+    }
 
     /// The changes of stream `id`, created on first use.
     package func changes(for id: StreamID) -> StreamChanges {
-        hubs.withLock { hubs in
-            if let hub = hubs[id] { return hub.changes }
+        let (changes, created) = hubs.withLock { hubs in
+            if let hub = hubs[id] { return (hub.changes, false) }
             let hub = Hub()
             hubs[id] = hub
-            return hub.changes
+            return (hub.changes, true)
         }
+        if created { onFollow(id) }
+        return changes
     }
 
     /// Wakes the readers of stream `id` (if any here).
@@ -36,7 +47,9 @@ package final class ReaderHubs: Sendable {
 
     /// The stream's terminal is stored: wakes its readers a last time and forgets it.
     package func finish(_ id: StreamID) {
-        hubs.withLock { $0.removeValue(forKey: id)?.changes }?.signal()
+        guard let changes = hubs.withLock({ $0.removeValue(forKey: id)?.changes }) else { return }
+        changes.signal()
+        onUnfollow(id)
     }
 
     /// Wakes every reader (after notifications may have been missed).
@@ -51,6 +64,7 @@ package final class ReaderHubs: Sendable {
     /// the streams that finished or are gone (waking their readers one last time).
     package func apply(_ marks: [StreamID: StreamMark], checked ids: [StreamID]) {
         var wake: [StreamChanges] = []
+        var forgotten: [StreamID] = []
         hubs.withLock { hubs in
             for id in ids {
                 guard var hub = hubs[id] else { continue }
@@ -58,6 +72,7 @@ package final class ReaderHubs: Sendable {
                 if mark == nil || mark?.finished == true {
                     hubs[id] = nil
                     wake.append(hub.changes)
+                    forgotten.append(id)
                 } else if hub.mark != mark {
                     hub.mark = mark
                     hubs[id] = hub
@@ -66,5 +81,6 @@ package final class ReaderHubs: Sendable {
             }
         }
         for changes in wake { changes.signal() }
+        for id in forgotten { onUnfollow(id) }
     }
 }
