@@ -45,6 +45,9 @@ default:
     configuration.port = Int(option("--port") ?? "0")
     configuration.gracePeriod = .seconds(1)
     configuration.runner.maximumRunningStreams = 100_000
+    // Firehose runs are sized to last 5 s, which is more than the default 10^6 chunks a run today.
+    configuration.runner.maximumStreamChunks = .max
+    configuration.runner.maximumStreamBytes = .max
     var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
     server.addFlow(BenchFlows.firehose)
     server.addFlow(BenchFlows.ticker)
