@@ -151,28 +151,24 @@ struct ChatFlowTests {
         }
     }
 
-    struct Stall: Sendable, CustomTestStringConvertible {
-        var testDescription: String
-        var steps: [FakeModelAPI.Step]
-        var chunksBefore: [String]
-    }
+    static let stalled = errorFrame("DEADLINE_EXCEEDED", "The model API sent nothing for 500 ms.")
 
-    static let stalls: [Stall] = [
-        Stall(testDescription: "mid-answer",
-              steps: [FakeModelAPI.sseHead, .data(FakeModelAPI.roleDelta), .data(FakeModelAPI.contentDelta("Hel")), .stall],
-              chunksBefore: [chunkFrame("Hel")]),
-        Stall(testDescription: "before the response head", steps: [.stall], chunksBefore: []),
+    static let stalls: [Upstream] = [
+        Upstream(testDescription: "mid-answer",
+                 steps: [FakeModelAPI.sseHead, .data(FakeModelAPI.roleDelta), .data(FakeModelAPI.contentDelta("Hel")), .stall],
+                 frames: [chunkFrame("Hel"), stalled]),
+        Upstream(testDescription: "before the response head", steps: [.stall], frames: [stalled]),
     ]
 
     @Test("chat: a model API that stalls ends the answer DEADLINE_EXCEEDED after the stall timeout and its connection is closed", arguments: stalls)
-    func stalledUpstream(stall: Stall) async throws {
+    func stalledUpstream(stall: Upstream) async throws {
         try await withFakeModelAPI({ _ in stall.steps }) { api in
             let server = try await SampleServer.start(arguments: ["--chat-stall-timeout-ms", "500"],
                                                       environment: SampleServer.chatEnvironment(api))
             let started = ContinuousClock.now
             let (_, frames) = try await server.stream("/chat", body: Self.question, timeout: .seconds(20))
             let elapsed = ContinuousClock.now - started
-            #expect(frames == stall.chunksBefore + [Self.errorFrame("DEADLINE_EXCEEDED", "The model API sent nothing for 500 ms.")])
+            #expect(frames == stall.frames)
             #expect(elapsed >= .milliseconds(450))
             #expect(elapsed < .seconds(5))
             try await waitUntil(timeout: .seconds(5), "the stalled connection to close") { api.all.first?.closed == true }
@@ -182,7 +178,7 @@ struct ChatFlowTests {
 
     @Test("chat: a model API nobody listens on is UNAVAILABLE \"Could not reach the model API.\"")
     func unreachableUpstream() async throws {
-        let closedPort = try await withFakeModelAPI({ _ in [] }) { api in api.port }  // closed again now
+        let closedPort = try await SampleServer.freePort()
         let server = try await SampleServer.start(environment: ["OPENAI_BASE_URL": "http://127.0.0.1:\(closedPort)/v1"])
         let started = ContinuousClock.now
         let (_, frames) = try await server.stream("/chat", body: Self.question, timeout: .seconds(40))

@@ -6,7 +6,7 @@ import TestSupport
 /// every sample flow over HTTP, streaming and not; the server must answer each one and live on.
 @Suite("Input fuzzing of the sample flows", .serialized)
 struct InputFuzzTests {
-    static let requestsPerFramework = 240
+    static let requestsPerFramework = 600
     static let flows = ["/streamy", "/streamyThrowy", "/chat"]
 
     @Test("X17 random JSON of every type to every sample flow: each answer is 200 or 400 INVALID_ARGUMENT, the server lives", arguments: Framework.allCases)
@@ -19,24 +19,32 @@ struct InputFuzzTests {
             var generator = RandomJSON(random: SplitMix64(seed: seed))
             var requests: [(path: String, body: String, streaming: Bool)] = []
             for index in 0..<Self.requestsPerFramework {
-                let input = generator.value(depth: 0)
+                let flow = Self.flows[index % Self.flows.count]
+                let input = generator.random.below(3) == 0 ? generator.shaped(for: flow) : generator.value(depth: 0)
                 let body = generator.random.below(8) == 0 ? input : #"{"data":\#(input)}"#
-                requests.append((Self.flows[index % Self.flows.count], body, generator.random.below(2) == 0))
+                requests.append((flow, body, generator.random.below(2) == 0))
             }
             let batch = requests
-            let unexpected = try await withThrowingTaskGroup(of: [String].self) { group in
+            let outcomes = try await withThrowingTaskGroup(of: [Outcome].self) { group in
                 for lane in 0..<4 {
                     group.addTask {
-                        var problems: [String] = []
+                        var outcomes: [Outcome] = []
                         for request in batch.enumerated().filter({ $0.offset % 4 == lane }).map(\.element) {
-                            if let problem = try await Self.send(request, to: server) { problems.append(problem) }
+                            outcomes.append(try await Self.send(request, to: server))
                         }
-                        return problems
+                        return outcomes
                     }
                 }
                 return try await group.reduce([], +)
             }
-            #expect(unexpected == [], "seed \(seed)")
+            #expect(outcomes.compactMap(\.problem) == [], "seed \(seed)")
+            let tally = Dictionary(outcomes.map { ($0.label, 1) }, uniquingKeysWith: +)
+            print("input fuzz outcomes (\(framework)): \(tally.sorted { $0.key < $1.key })")
+            // The generator reached every kind of answer, on every flow.
+            for flow in Self.flows {
+                #expect(tally["\(flow) result", default: 0] > 0, "seed \(seed): no run of \(flow) succeeded")
+                #expect(tally["\(flow) INVALID_ARGUMENT", default: 0] > 0, "seed \(seed): \(flow) refused nothing")
+            }
             #expect(server.process.exitStatus == nil, "seed \(seed): the server died:\n\(server.process.output.suffix(2000))")
             #expect(try await server.get("/healthz").status == 200)
             let (_, frames) = try await server.stream("/streamy", body: #"{"data":1}"#)
@@ -46,23 +54,39 @@ struct InputFuzzTests {
         }
     }
 
-    /// Sends one request; returns what was wrong with its answer, or `nil`.
-    static func send(_ request: (path: String, body: String, streaming: Bool), to server: SampleServer) async throws -> String? {
+    /// What one request got: a label such as `/chat result` or `/streamy INVALID_ARGUMENT`, and
+    /// what was wrong with the answer, if anything.
+    struct Outcome: Sendable {
+        var label: String
+        var problem: String?
+    }
+
+    /// Sends one request and sorts its answer.
+    static func send(_ request: (path: String, body: String, streaming: Bool), to server: SampleServer) async throws -> Outcome {
         let what = "\(request.path) \(request.streaming ? "streaming" : "plain") \(request.body.prefix(200))"
+        let invalid = Outcome(label: "\(request.path) INVALID_ARGUMENT")
+        let result = Outcome(label: "\(request.path) result")
+        let internalError = Outcome(label: "\(request.path) INTERNAL")
         if request.streaming {
             let (head, frames) = try await server.stream(request.path, body: request.body, timeout: .seconds(60))
-            if head.status == 400 { return nil }  // refused before any stream started (not JSON, not decodable)
-            guard head.status == 200, let last = frames.last else { return "\(what): status \(head.status), \(frames.count) frames" }
-            let allowed = [#"data: {"result""#, #"data: {"error":{"status":"INVALID_ARGUMENT""#,
-                           #"data: {"error":{"status":"INTERNAL","message":"Internal Error"}}"#]
-            return allowed.contains(where: last.hasPrefix) ? nil : "\(what): ended with \(last.prefix(300))"
+            if head.status == 400 { return invalid }  // refused before any stream started (not JSON, not decodable)
+            guard head.status == 200, let last = frames.last else {
+                return Outcome(label: "unexpected", problem: "\(what): status \(head.status), \(frames.count) frames")
+            }
+            if last.hasPrefix(#"data: {"result""#) { return result }
+            if last.hasPrefix(#"data: {"error":{"status":"INVALID_ARGUMENT""#) { return invalid }
+            if request.path == "/streamyThrowy", last == #"data: {"error":{"status":"INTERNAL","message":"Internal Error"}}"# {
+                return internalError
+            }
+            return Outcome(label: "unexpected", problem: "\(what): ended with \(last.prefix(300))")
         }
         let (status, body) = try await server.call(request.path, body: request.body, timeout: .seconds(60))
         switch status {
-        case 200: return nil
-        case 400 where body.hasPrefix(#"{"status":"INVALID_ARGUMENT""#): return nil
-        case 500 where request.path == "/streamyThrowy" && body == #"{"status":"INTERNAL","message":"Internal Error"}"#: return nil
-        default: return "\(what): \(status) \(body.prefix(300))"
+        case 200: return result
+        case 400 where body.hasPrefix(#"{"status":"INVALID_ARGUMENT""#): return invalid
+        case 500 where request.path == "/streamyThrowy" && body == #"{"status":"INTERNAL","message":"Internal Error"}"#:
+            return internalError
+        default: return Outcome(label: "unexpected", problem: "\(what): \(status) \(body.prefix(300))")
         }
     }
 }
@@ -98,6 +122,18 @@ struct RandomJSON {
             "\"\(Self.keys[random.below(Self.keys.count)])\":\(value(depth: depth + 1))"
         }
         return "{" + fields.joined(separator: ",") + "}"
+    }
+
+    /// An input shaped like what `flow` takes, often valid: a count for streamy, a conversation for chat.
+    mutating func shaped(for flow: String) -> String {
+        if flow == "/chat" {
+            let roles = ["\"system\"", "\"user\"", "\"assistant\""]
+            var messages = (0..<random.below(3)).map { _ in #"{"role":\#(roles[random.below(3)]),"content":"hello"}"# }
+            messages.append(random.below(4) == 0 ? #"{"role":\#(value(depth: 2)),"content":\#(value(depth: 2))}"#
+                                                  : #"{"role":"user","content":"hi"}"#)
+            return #"{"messages":[\#(messages.joined(separator: ","))]}"#
+        }
+        return random.below(2) == 0 ? String(random.below(60) - 5) : Self.numbers[random.below(Self.numbers.count)]
     }
 
     /// `{"messages":[{"role":…,"content":…}, …]}` with random roles and contents.

@@ -35,10 +35,9 @@ struct NginxTests {
     static func withNginx<T: Sendable>(
         upstreamPort: Int, replacing: [(String, String)] = [], _ body: (Int) async throws -> T
     ) async throws -> T {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flowstreams-nginx-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try SampleServer.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let port = try await EnvironmentTests.freePort()
+        let port = try await SampleServer.freePort()
         let path = directory.path
         let configuration = """
             daemon off;

@@ -66,4 +66,16 @@ struct SampleServer {
         let (head, bytes) = try await httpRequest(port: port, method: "GET", path: path, body: nil, timeout: timeout)
         return (head.status, String(decoding: bytes, as: UTF8.self))
     }
+
+    /// A loopback port that nothing listens on (it was bound, then closed).
+    static func freePort() async throws -> Int {
+        try await withFakeModelAPI({ _ in [] }) { api in api.port }
+    }
+
+    /// A new empty folder under the temporary directory; the caller removes it.
+    static func scratchDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("flowstreams-sample-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
 }
