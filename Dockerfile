@@ -1,8 +1,9 @@
 # The FlowStreams sample server (durable-streaming) in a container.
 #
-# NOT BUILT HERE: the machine this was written on has no Docker engine. Each step is one that was run
-# there without Docker (a release build of the product; the resource bundle next to the binary), but
-# build and run the image yourself before you rely on it. docs/DEPLOY.md explains the settings.
+# NOT BUILT HERE: the machine this was written on has no Docker engine, and the release build below
+# (with --static-swift-stdlib) was not run there either; only the debug build, whose resource bundle
+# name (flowstreams_durable-streaming.resources) this copies. Build and run the image yourself before
+# you rely on it. docs/DEPLOY.md explains the settings.
 #
 #   docker build -t flowstreams-sample .
 #   docker run -p 8080:8080 -v flowstreams:/data -e OPENAI_API_KEY flowstreams-sample
