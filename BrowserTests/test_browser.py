@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Browser tests of the sample app's page (CONFORMANCE.md X10, X11) in headless Chromium.
+"""Browser tests of the sample app's chat page and its client module `flowstreams.js`
+(CONFORMANCE.md X8, X10, X11) in headless Chromium.
 
-Starts the built sample server (`.build/debug/durable-streaming`, or $FLOWSTREAMS_SERVER) on a free port
-and a small TCP proxy in front of it; the browser loads the page through the proxy, which logs every
-request and response (so the tests can see what EventSource sent) and can cut the EventSource
-connection once, mid-stream, the way a server or network drops it.
+Starts a loopback chat-completions API (`FakeModel`: OpenAI's streaming format, one token every
+TOKEN_DELAY seconds, and a record of whether each request's connection was closed early), the built
+sample server (`.build/debug/durable-streaming`, or $FLOWSTREAMS_SERVER) on a free port with
+OPENAI_BASE_URL pointing at it, and a small TCP proxy in front of the server; the browser loads the
+page through the proxy, which logs every request and response (so the tests can see what EventSource
+sent) and can cut the EventSource connection once, mid-stream, the way a server or network drops it.
+Screenshots of the page after a reload mid-answer are saved in the temporary folder it prints.
 
 A plain script (only selenium needed). Prints one line per test in swift-testing's format, so
 `scripts/test` counts them, then `browser: N passed, N failed`; exits non-zero on any failure.
@@ -13,9 +17,6 @@ A plain script (only selenium needed). Prints one line per test in swift-testing
     python3 BrowserTests/test_browser.py --skip WHY # print each test as skipped (no browser here)
 """
 
-import asyncio
-import collections
-import copy
 import json
 import os
 import re
@@ -30,12 +31,14 @@ import urllib.error
 import urllib.request
 import uuid
 
+from fake_model import FakeModel, tokens
+from proxy import Proxy
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERVER = os.environ.get("FLOWSTREAMS_SERVER", os.path.join(ROOT, ".build", "debug", "durable-streaming"))
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
 CHUNK_DELAY_MS = 150
-STREAM_PATH = "/streamy/streams/"
 
 
 class TestFailure(AssertionError):
@@ -65,10 +68,12 @@ def wait_until(condition, timeout, what, poll=0.05):
 class SampleServer:
     """`durable-streaming serve --port 0`, its port read from the `FlowStreams listening on` line."""
 
-    def __init__(self, log_dir):
+    def __init__(self, log_dir, model_base_url):
         self.log_path = os.path.join(log_dir, "server.log")
         self.process = None
         self.port = None
+        self.environment = dict(os.environ, OPENAI_BASE_URL=model_base_url, OPENAI_API_KEY="sk-browser-test",
+                                OPENAI_MODEL="fake-model", PORT="", HOST="", FLOWSTREAMS_STORE="", LOG_LEVEL="")
 
     def start(self):
         if not os.access(SERVER, os.X_OK):
@@ -78,7 +83,7 @@ class SampleServer:
         if "--store" in help_text:
             arguments += ["--store", "memory"]
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.process = subprocess.Popen(arguments, stdout=subprocess.PIPE, stderr=self.log, text=True, env=self.environment)
         lines = []
 
         def read_port():
@@ -108,226 +113,6 @@ class SampleServer:
                 self.process.wait(5)
 
 
-# MARK: - The proxy
-
-
-class ResponseParser:
-    """Follows the HTTP/1.1 responses of one connection (heads, Content-Length and chunked bodies) and
-    hands each body's bytes to the request record it answers, in order."""
-
-    def __init__(self, pending):
-        self.pending = pending
-        self.buffer = b""
-        self.state = "head"
-        self.remaining = 0
-        self.record = None
-
-    def feed(self, data):
-        self.buffer += data
-        while self.step():
-            pass
-
-    def body(self, data):
-        if self.record is not None and data:
-            self.record["body"] += data
-
-    def step(self):
-        if self.state == "head":
-            end = self.buffer.find(b"\r\n\r\n")
-            if end < 0:
-                return False
-            head, self.buffer = self.buffer[:end].decode("latin-1"), self.buffer[end + 4:]
-            lines = head.split("\r\n")
-            status = int(lines[0].split(" ")[1])
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
-            if 100 <= status < 200:
-                return True
-            self.record = self.pending.popleft() if self.pending else None
-            if self.record is not None:
-                self.record["status"] = status
-                self.record["response_headers"] = headers
-            if status in (204, 304) or (self.record and self.record["method"] == "HEAD"):
-                self.state = "head"
-            elif "chunked" in headers.get("transfer-encoding", "").lower():
-                self.state = "chunk-size"
-            elif "content-length" in headers:
-                self.remaining = int(headers["content-length"])
-                self.state = "length" if self.remaining else "head"
-            else:
-                self.state = "until-close"
-            return True
-        if self.state == "chunk-size":
-            end = self.buffer.find(b"\r\n")
-            if end < 0:
-                return False
-            size = int(self.buffer[:end].split(b";")[0], 16)
-            self.buffer = self.buffer[end + 2:]
-            self.remaining = size
-            self.state = "chunk-data" if size else "trailer"
-            return True
-        if self.state in ("chunk-data", "length"):
-            if not self.buffer:
-                return False
-            taken, self.buffer = self.buffer[:self.remaining], self.buffer[self.remaining:]
-            self.body(taken)
-            self.remaining -= len(taken)
-            if self.remaining == 0:
-                self.state = "chunk-crlf" if self.state == "chunk-data" else "head"
-            return True
-        if self.state == "chunk-crlf":
-            if len(self.buffer) < 2:
-                return False
-            self.buffer = self.buffer[2:]
-            self.state = "chunk-size"
-            return True
-        if self.state == "trailer":
-            end = self.buffer.find(b"\r\n")
-            if end < 0:
-                return False
-            line, self.buffer = self.buffer[:end], self.buffer[end + 2:]
-            if not line:
-                self.state = "head"
-            return True
-        if self.state == "until-close":
-            self.body(self.buffer)
-            self.buffer = b""
-            return False
-        return False
-
-
-def sse_events(body):
-    """The complete SSE events of a body, as dicts {id, data}, and comments/retry lines skipped."""
-    events = []
-    for block in body.decode("utf-8", "replace").split("\n\n")[:-1]:
-        event = {}
-        for line in block.split("\n"):
-            name, _, value = line.partition(": ")
-            if name in ("id", "data"):
-                event[name] = value
-        if "data" in event:
-            events.append(event)
-    return events
-
-
-class Proxy:
-    """A loopback TCP proxy (asyncio, in its own thread) that logs each HTTP request and the status,
-    headers and body of its response, and can cut one EventSource response once after some chunks."""
-
-    def __init__(self, upstream_port):
-        self.upstream_port = upstream_port
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.requests = []
-        self.cut_after = None
-        self.connections = 0
-
-    def start(self):
-        self.thread.start()
-        server = self.call(asyncio.start_server(self.handle, "127.0.0.1", 0))
-        self.server = server
-        self.port = server.sockets[0].getsockname()[1]
-
-    def call(self, coroutine, timeout=10):
-        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
-
-    def stop(self):
-        async def close():
-            self.server.close()
-        try:
-            self.call(close())
-        finally:
-            self.loop.call_soon_threadsafe(self.loop.stop)
-
-    def arm_cut(self, after_messages):
-        """The next EventSource response is cut (both sockets reset) once it carried this many chunks."""
-        async def arm():
-            self.cut_after = after_messages
-        self.call(arm())
-
-    def snapshot(self):
-        """A copy of every request so far, each with `events` (the complete SSE events of its response)."""
-        async def take():
-            return copy.deepcopy(self.requests)
-        requests = self.call(take())
-        for request in requests:
-            request["events"] = sse_events(request["body"]) if request["method"] == "GET" else []
-        return requests
-
-    def event_source_requests(self, stream_id):
-        return [r for r in self.snapshot() if r["method"] == "GET" and r["path"] == STREAM_PATH + stream_id]
-
-    async def handle(self, client_reader, client_writer):
-        self.connections += 1
-        connection = self.connections
-        try:
-            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", self.upstream_port)
-        except OSError:
-            client_writer.transport.abort()
-            return
-        pending = collections.deque()
-        parser = ResponseParser(pending)
-
-        def abort_both():
-            client_writer.transport.abort()
-            upstream_writer.transport.abort()
-
-        async def requests():
-            try:
-                while True:
-                    head = await client_reader.readuntil(b"\r\n\r\n")
-                    lines = head.decode("latin-1").split("\r\n")
-                    method, target, _ = lines[0].split(" ", 2)
-                    headers = {}
-                    for line in lines[1:]:
-                        if line:
-                            name, _, value = line.partition(":")
-                            headers[name.strip().lower()] = value.strip()
-                    length = int(headers.get("content-length", "0"))
-                    body = await client_reader.readexactly(length) if length else b""
-                    path, _, query = target.partition("?")
-                    record = {
-                        "connection": connection, "method": method, "target": target, "path": path,
-                        "query": query, "headers": headers, "time": time.monotonic(), "status": None,
-                        "response_headers": {}, "body": b"", "cut": False,
-                    }
-                    self.requests.append(record)
-                    pending.append(record)
-                    upstream_writer.write(head + body)
-                    await upstream_writer.drain()
-            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError, OSError):
-                pass
-            upstream_writer.close()
-
-        async def responses():
-            try:
-                while True:
-                    data = await upstream_reader.read(65536)
-                    if not data:
-                        break
-                    parser.feed(data)
-                    client_writer.write(data)
-                    await client_writer.drain()
-                    record = parser.record
-                    if (self.cut_after is not None and record is not None and record["method"] == "GET"
-                            and record["path"].startswith(STREAM_PATH)
-                            and sum("message" in e["data"] for e in sse_events(record["body"])) >= self.cut_after):
-                        self.cut_after = None
-                        record["cut"] = True
-                        await asyncio.sleep(0.05)  # let the bytes reach the browser first
-                        abort_both()
-                        return
-            except (ConnectionError, OSError):
-                abort_both()
-                return
-            # The server closed: pass its close on after every byte (close, unlike abort, flushes).
-            client_writer.close()
-
-        await asyncio.gather(requests(), responses())
-
-
 # MARK: - The browser
 
 
@@ -347,15 +132,30 @@ def make_driver(profile_dir):
 
 PAGE_STATE = """
 const text = (id) => document.getElementById(id).textContent;
+const answers = [...document.querySelectorAll('#transcript li.assistant')];
+const last = answers.at(-1);
+let stored = null;
+try { stored = JSON.parse(localStorage.getItem('flowstreams.page')); } catch (_) {}
+const storedAnswer = (stored?.turns ?? []).filter((turn) => turn.role === 'assistant').at(-1);
 return {
   status: text('status'),
   id: text('stream-id'),
-  chunks: [...document.querySelectorAll('#chunks li')].map((li) => [Number(li.dataset.index), li.textContent]),
+  chunks: last ? [...last.querySelectorAll('.token')].map((span) => [Number(span.dataset.index), span.textContent]) : [],
+  answer: last ? last.querySelector('.answer').textContent : null,
+  meta: last ? last.querySelector('.meta').textContent : null,
+  state: last ? last.querySelector('.meta').dataset.state : null,
+  outcome: last?.querySelector('.outcome')?.textContent ?? null,
+  outcomeKind: last?.querySelector('.outcome')?.classList[1] ?? null,
+  turns: [...document.querySelectorAll('#transcript li')].map((li) =>
+    [li.classList.contains('user') ? 'user' : 'assistant', li.querySelector('.text, .answer').textContent]),
   duplicates: text('duplicates'),
   connections: text('connections'),
-  result: document.getElementById('result').hidden ? null : text('result'),
-  error: document.getElementById('error').hidden ? null : text('error'),
-  stored: localStorage.getItem('flowstreams.streamy.streamId'),
+  progress: text('progress'),
+  prompt: document.getElementById('prompt').value,
+  flow: document.querySelector('input[name="flow"]:checked').value,
+  stopDisabled: document.getElementById('stop').disabled,
+  stored: storedAnswer?.streamId ?? null,
+  storedStatus: storedAnswer?.status ?? null,
 };
 """
 
@@ -373,28 +173,48 @@ class Page:
     def state(self):
         return self.driver.execute_script(PAGE_STATE)
 
-    def start(self, count):
+    def element(self, element_id):
         from selenium.webdriver.common.by import By
 
-        field = self.driver.find_element(By.ID, "count")
+        return self.driver.find_element(By.ID, element_id)
+
+    def choose(self, flow):
+        from selenium.webdriver.common.by import By
+
+        self.driver.find_element(By.CSS_SELECTOR, f'input[name="flow"][value="{flow}"]').click()
+
+    def ask(self, text):
+        """Sends a chat message; returns the answer's stream id once the page stored it."""
+        self.choose("chat")
+        field = self.element("prompt")
+        field.clear()
+        field.send_keys(text)
+        self.element("send").click()
+        return wait_until(lambda: self.state()["stored"], 10, "the answer's stream id in localStorage")
+
+    def start(self, count):
+        """Starts streamy with `count` chunks; returns the stream id once the page stored it."""
+        self.choose("streamy")
+        field = self.element("count")
         field.clear()
         field.send_keys(str(count))
-        self.driver.find_element(By.ID, "start").click()
+        self.element("send").click()
         return wait_until(lambda: self.state()["stored"], 10, "the stream id in localStorage")
 
     def click(self, element_id):
-        from selenium.webdriver.common.by import By
-
-        self.driver.find_element(By.ID, element_id).click()
+        self.element(element_id).click()
 
     def wait_for_chunks(self, count, timeout=20):
-        return wait_until(lambda: len(self.state()["chunks"]) >= count, timeout, f"{count} chunks on the page")
+        def enough():
+            state = self.state()
+            return state if len(state["chunks"]) >= count else None
+        return wait_until(enough, timeout, f"{count} chunks on the page")
 
     def wait_for_end(self, timeout=30):
         def ended():
             state = self.state()
-            return state if state["result"] is not None or state["error"] is not None else None
-        return wait_until(ended, timeout, "the result or error on the page")
+            return state if state["state"] in ("done", "failed", "cancelled") else None
+        return wait_until(ended, timeout, "the answer to end on the page")
 
     def console(self):
         try:
@@ -402,18 +222,33 @@ class Page:
         except Exception:  # noqa: BLE001 – only diagnostics
             return []
 
+    def screenshot(self, context, name):
+        path = os.path.join(context["tmp"], name)
+        self.driver.save_screenshot(path)
+        print(f"  screenshot: {path}")
+        return path
 
-def expect_whole_stream(state, count, stream_id):
+
+def expect_whole_counter(state, count, stream_id):
     check(state["id"] == stream_id, f"the page shows stream {state['id']!r}, expected {stream_id!r}")
     indices = [index for index, _ in state["chunks"]]
     check(indices == list(range(count)), f"chunk indices on the page: {indices}, expected 0…{count - 1} once each, in order")
     texts = [text for _, text in state["chunks"]]
-    expected_texts = [json.dumps({"count": i}, separators=(",", ":")) for i in range(count)]
-    check(texts == expected_texts, f"chunk texts on the page: {texts}")
-    check(state["duplicates"] == "0", f"the page counted {state['duplicates']} duplicate chunks")
-    check(state["error"] is None, f"the page shows an error: {state['error']}")
-    check(state["result"] == f"Result: done: {count}, streamed: {count} times", f"result on the page: {state['result']!r}")
-    check(state["status"] == "done", f"status on the page: {state['status']!r}")
+    check(texts == [str(i) for i in range(count)], f"chunk texts on the page: {texts}")
+    check(state["duplicates"] == "0", f"the page dropped {state['duplicates']} duplicate chunks")
+    check(state["outcome"] == f"done: {count}, streamed: {count} times", f"result on the page: {state['outcome']!r}")
+    check(state["state"] == "done" and state["meta"] == f"Done · {count} of {count}", f"status line: {state['meta']!r}")
+
+
+def expect_whole_answer(state, count, stream_id):
+    check(state["id"] == stream_id, f"the page shows stream {state['id']!r}, expected {stream_id!r}")
+    indices = [index for index, _ in state["chunks"]]
+    check(indices == list(range(count)), f"token indices on the page: {indices}, expected 0…{count - 1} once each, in order")
+    check([text for _, text in state["chunks"]] == tokens(count), f"tokens on the page: {state['chunks']}")
+    check(state["answer"] == "".join(tokens(count)), f"answer text on the page: {state['answer']!r}")
+    check(state["duplicates"] == "0", f"the page dropped {state['duplicates']} duplicate chunks")
+    check(state["state"] == "done" and state["meta"] == f"Done · {count} chunks", f"status line: {state['meta']!r}")
+    check(state["outcome"] is None, f"an outcome line under a finished chat answer: {state['outcome']!r}")
 
 
 def expect_quiet(proxy, stream_id, seconds, since_count):
@@ -424,24 +259,124 @@ def expect_quiet(proxy, stream_id, seconds, since_count):
           f"{len(later) - since_count} EventSource requests after the end: {[r['headers'] for r in later[since_count:]]}")
 
 
+def expect_no_console_errors(page):
+    """No script error, CSP violation or failed load on the way (the page loads only its own files)."""
+    severe = [line for line in page.console() if line.startswith("SEVERE")]
+    check(not severe, f"browser console errors: {severe}")
+
+
 # MARK: - Tests
 
 
+def test_chat_reload(context):
+    """X11 on the chat: reload mid-answer; the page reads the answer again and shows every token once."""
+    page, proxy, model = context["page"], context["proxy"], context["model"]
+    page.open()
+    count = 60
+    stream_id = page.ask(f"Write {count} words, please.")
+    page.wait_for_chunks(12)
+    before = page.state()
+    check(len(before["chunks"]) < count and before["state"] == "streaming",
+          f"the answer ended before the reload ({len(before['chunks'])} tokens shown): not mid-answer")
+    check(before["meta"].startswith("Answering… ") and before["meta"].endswith(" chunks"),
+          f"progress while answering: {before['meta']!r}")
+    page.driver.refresh()
+    resumed = page.wait_for_chunks(len(before["chunks"]), 10)
+    check(resumed["stored"] == stream_id, "the stream id did not survive the reload in localStorage")
+    check(resumed["turns"][0] == ["user", f"Write {count} words, please."], f"the question after the reload: {resumed['turns']}")
+    mid = page.state()
+    shot = page.screenshot(context, "chat-after-reload-mid-answer.png")
+    check(mid["state"] in ("streaming", "connecting") and len(mid["chunks"]) < count,
+          f"the screenshot {shot} was not taken mid-answer: {mid['meta']!r}, {len(mid['chunks'])} tokens")
+    state = page.wait_for_end()
+    expect_whole_answer(state, count, stream_id)
+    page.screenshot(context, "chat-after-reload-finished.png")
+
+    requests = proxy.event_source_requests(stream_id)
+    check(len(requests) == 2, f"{len(requests)} EventSource requests, expected 2 (before and after the reload)")
+    for request in requests:
+        check("last-event-id" not in request["headers"] and "lastEventId" not in request["query"],
+              f"an EventSource request after a page load resumed instead of starting at chunk 0: {request['headers']}")
+    calls = model.snapshot()
+    check(len(calls) == 1 and calls[0]["complete"] and not calls[0]["closed_early"],
+          f"the model API was asked {len(calls)} times: {calls}")
+    check(calls[0]["messages"] == [{"role": "user", "content": f"Write {count} words, please."}], f"messages: {calls[0]['messages']}")
+    expect_no_console_errors(page)
+    return f"reloaded with {len(before['chunks'])} of {count} tokens shown; screenshot {shot}"
+
+
+def test_chat_stop(context):
+    """X8 on the chat: Stop cancels the run, and the server closes its request to the model API."""
+    page, proxy, model = context["page"], context["proxy"], context["model"]
+    page.open()
+    calls_before = len(model.snapshot())
+    stream_id = page.ask("Write 200 words.")
+    page.wait_for_chunks(5)
+    page.click("stop")
+    stopped = time.monotonic()
+    state = page.wait_for_end()
+    check(state["state"] == "cancelled", f"status after Stop: {state['meta']!r}")
+    check(state["outcome"] == "CANCELLED: Stream cancelled.", f"outcome after Stop: {state['outcome']!r}")
+    deletes = [r for r in proxy.snapshot() if r["method"] == "DELETE" and r["path"] == "/chat/streams/" + stream_id]
+    check(len(deletes) == 1 and deletes[0]["status"] == 202, f"DELETE requests: {[r['status'] for r in deletes]}")
+    call = wait_until(lambda: (c := model.snapshot()[calls_before:]) and c[0]["closed_early"] and c[0], 5,
+                      "the model API to see its connection closed")
+    check(call["closed_at"] - stopped < 3, f"the model request was closed {call['closed_at'] - stopped:.1f} s after Stop")
+    check(call["sent"] < call["count"], f"the model sent all {call['sent']} tokens")
+    page.screenshot(context, "chat-stopped.png")
+    indices = [index for index, _ in state["chunks"]]
+    check(indices == list(range(len(indices))) and state["duplicates"] == "0", f"tokens before the stop: {indices}")
+    page.driver.refresh()
+    after = page.state()
+    check(after["state"] == "cancelled" and after["answer"] == "".join(tokens(len(indices))),
+          f"after a reload the stopped answer shows {after['answer']!r} ({after['meta']!r})")
+    return f"stopped after {len(indices)} tokens; the model had sent {call['sent']} of {call['count']}"
+
+
+def test_chat_keeps_input(context):
+    """The page keeps a draft, the chosen flow and the conversation across reloads; a second question
+    sends the first answer along."""
+    page, model = context["page"], context["model"]
+    page.open()
+    stream_id = page.ask("Say 3 words.")
+    first = page.wait_for_end()
+    expect_whole_answer(first, 3, stream_id)
+    page.element("prompt").send_keys("a draft, not sent")
+    page.driver.refresh()
+    state = page.state()
+    check(state["prompt"] == "a draft, not sent", f"the draft after a reload: {state['prompt']!r}")
+    check(state["turns"] == [["user", "Say 3 words."], ["assistant", "".join(tokens(3))]], f"turns after a reload: {state['turns']}")
+    page.ask("Now 2 more.")
+    page.wait_for_end()
+    check(model.snapshot()[-1]["messages"] == [
+        {"role": "user", "content": "Say 3 words."}, {"role": "assistant", "content": "".join(tokens(3))},
+        {"role": "user", "content": "Now 2 more."}], f"the second question's messages: {model.snapshot()[-1]['messages']}")
+    page.choose("streamy")
+    page.driver.refresh()
+    check(page.state()["flow"] == "streamy", "the chosen flow did not survive a reload")
+    page.click("docs-link")
+    wait_until(lambda: "docs" in page.driver.title, 10, "the docs page")
+    page.screenshot(context, "docs.png")
+    check("flowstreams.js" in page.driver.page_source, "the docs page does not describe flowstreams.js")
+    return None
+
+
 def test_reload(context):
-    """X11: reload in the middle; the page reopens the stream from chunk 0 and shows every chunk once."""
+    """X11: reload in the middle of streamy; the page reopens the stream from chunk 0 and shows every chunk once."""
     page, proxy = context["page"], context["proxy"]
     page.open()
     count = 30
     stream_id = page.start(count)
     page.wait_for_chunks(10)
     before = page.state()
-    check(len(before["chunks"]) < count and before["result"] is None,
+    check(len(before["chunks"]) < count and before["state"] != "done",
           f"the run ended before the reload ({len(before['chunks'])} chunks shown): not mid-stream")
+    check(re.fullmatch(rf"Answering… \d+ of {count}", before["meta"]), f"progress: {before['meta']!r}")
     page.driver.refresh()
     after_reload = page.state()
     check(after_reload["stored"] == stream_id, "the stream id did not survive the reload in localStorage")
     state = page.wait_for_end()
-    expect_whole_stream(state, count, stream_id)
+    expect_whole_counter(state, count, stream_id)
     check(state["connections"] == "1", f"connections after the reload: {state['connections']}")
 
     requests = proxy.event_source_requests(stream_id)
@@ -454,14 +389,8 @@ def test_reload(context):
     ids = [e.get("id") for e in requests[1]["events"]]
     check(ids == [str(i) for i in range(count + 1)], f"ids after the reload: {ids}")
     check(len(requests[0]["events"]) < count, "the first EventSource response was not cut short by the reload")
-
-    # No script error, CSP violation or failed load on the way (the page loads only its own files).
-    severe = [line for line in page.console() if line.startswith("SEVERE")]
-    check(not severe, f"browser console errors: {severe}")
-
-    screenshot = os.path.join(context["tmp"], "x11-after-reload.png")
-    page.driver.save_screenshot(screenshot)
-    print(f"  screenshot after the reload: {screenshot}")
+    expect_no_console_errors(page)
+    page.screenshot(context, "x11-after-reload.png")
     context["finished_id"] = stream_id
     return f"reloaded with {len(before['chunks'])} of {count} chunks shown"
 
@@ -474,7 +403,7 @@ def test_forced_reconnect(context):
     proxy.arm_cut(5)
     stream_id = page.start(count)
     state = page.wait_for_end()
-    expect_whole_stream(state, count, stream_id)
+    expect_whole_counter(state, count, stream_id)
     check(state["connections"] == "2", f"the page counted {state['connections']} EventSource connections, expected 2")
 
     requests = proxy.event_source_requests(stream_id)
@@ -542,7 +471,7 @@ def test_stops_after_end(context):
     expect_quiet(proxy, stream_id, 3, before + 2)
 
     # The same question asked by hand, straight to the server.
-    request = urllib.request.Request(f"http://127.0.0.1:{context['server'].port}{STREAM_PATH}{stream_id}",
+    request = urllib.request.Request(f"http://127.0.0.1:{context['server'].port}/streamy/streams/{stream_id}",
                                      headers={"Last-Event-ID": str(count), "Accept": "text/event-stream"})
     with urllib.request.urlopen(request, timeout=10) as response:
         check(response.status == 204, f"a GET with Last-Event-ID = C answered {response.status}")
@@ -551,26 +480,26 @@ def test_stops_after_end(context):
 
 
 def test_stop_and_new(context):
-    """The Stop button cancels the run (DELETE → CANCELLED on the page); New forgets the stream."""
+    """X8: the Stop button cancels the run (DELETE → CANCELLED on the page); New chat forgets it."""
     page, proxy = context["page"], context["proxy"]
     page.open()
     stream_id = page.start(30)
     page.wait_for_chunks(3)
     page.click("stop")
     state = page.wait_for_end()
-    check(state["error"] == "CANCELLED: Stream cancelled.", f"error on the page after Stop: {state['error']!r}")
-    check(state["status"] == "cancelled", f"status after Stop: {state['status']!r}")
-    deletes = [r for r in proxy.snapshot() if r["method"] == "DELETE" and r["path"] == STREAM_PATH + stream_id]
+    check(state["outcome"] == "CANCELLED: Stream cancelled.", f"outcome after Stop: {state['outcome']!r}")
+    check(state["state"] == "cancelled" and re.fullmatch(r"Stopped after \d+ of 30", state["meta"]),
+          f"status after Stop: {state['meta']!r}")
+    deletes = [r for r in proxy.snapshot() if r["method"] == "DELETE" and r["path"] == "/streamy/streams/" + stream_id]
     check(len(deletes) == 1 and deletes[0]["status"] == 202, f"DELETE requests: {[(r['status']) for r in deletes]}")
     indices = [index for index, _ in state["chunks"]]
     check(indices == list(range(len(indices))) and state["duplicates"] == "0", f"chunks before the cancel: {indices}")
     page.click("new")
     cleared = page.state()
-    check(cleared["stored"] is None and cleared["chunks"] == [] and cleared["id"] == "none",
-          f"after New: {cleared}")
+    check(cleared["stored"] is None and cleared["turns"] == [] and cleared["id"] == "none", f"after New chat: {cleared}")
     page.driver.refresh()
     reloaded = page.state()
-    check(reloaded["status"] == "idle" and reloaded["chunks"] == [], f"after New and a reload: {reloaded}")
+    check(reloaded["turns"] == [] and reloaded["chunks"] == [], f"after New chat and a reload: {reloaded}")
     return f"cancelled after {len(indices)} chunks"
 
 
@@ -579,11 +508,14 @@ def test_unknown_id(context):
     page, proxy = context["page"], context["proxy"]
     page.open()
     stream_id = str(uuid.uuid4())
-    page.driver.execute_script("localStorage.setItem('flowstreams.streamy.streamId', arguments[0])", stream_id)
+    stored = {"flow": "streamy", "drafts": {"chat": "", "streamy": "5"}, "turns": [
+        {"role": "user", "flow": "streamy", "text": "Count to 5."},
+        {"role": "assistant", "flow": "streamy", "status": "streaming", "streamId": stream_id, "total": 5}]}
+    page.driver.execute_script("localStorage.setItem('flowstreams.page', arguments[0])", json.dumps(stored))
     page.driver.refresh()
-    state = wait_until(lambda: (s := page.state())["status"] == "not found" and s, 10, "the page to say 'not found'")
+    state = wait_until(lambda: (s := page.state())["state"] == "failed" and s, 10, "the page to say the stream failed")
     check(state["id"] == stream_id and state["chunks"] == [], f"page after a 404: {state}")
-    check(state["error"] is not None and "not available" in state["error"], f"error on the page: {state['error']!r}")
+    check(state["outcome"] == "NOT_FOUND: Stream not found (unknown or expired id).", f"error on the page: {state['outcome']!r}")
     requests = proxy.event_source_requests(stream_id)
     check(len(requests) == 1 and requests[0]["status"] == 404, f"requests: {[(r['status'], r['headers']) for r in requests]}")
     check(requests[0]["response_headers"].get("content-type") == "application/json",
@@ -594,13 +526,17 @@ def test_unknown_id(context):
 
 
 TESTS = [
+    ("X11 the chat page: a reload mid-answer reads the answer again and shows every token once", test_chat_reload),
+    ("X8 the chat page: Stop cancels the run and the server closes its model API request", test_chat_stop),
+    ("the chat page keeps the draft, the flow and the conversation across reloads, and links to the docs",
+     test_chat_keeps_input),
     ("X11 a page reload mid-stream resumes and shows every chunk once", test_reload),
     ("X10 EventSource reconnects by itself after the connection is cut mid-stream and shows every chunk once",
      test_forced_reconnect),
     ("X10 after the terminal event EventSource stops: its reconnect carries Last-Event-ID = C and gets 204",
      test_stops_after_end),
     ("X10 a stored id the server does not know: the GET answers 404 JSON and EventSource stops", test_unknown_id),
-    ("X8 the page's Stop button cancels the run and New forgets it", test_stop_and_new),
+    ("X8 the page's Stop button cancels the run and New chat forgets it", test_stop_and_new),
 ]
 
 
@@ -613,7 +549,9 @@ def main():
 
     tmp = tempfile.mkdtemp(prefix="flowstreams-browser-")
     context = {"tmp": tmp}
-    server = SampleServer(tmp)
+    model = FakeModel()
+    model.start()
+    server = SampleServer(tmp, model.base_url)
     proxy = None
     driver = None
     passed = failed = 0
@@ -629,9 +567,13 @@ def main():
                 print(f'✘ Test "{name}" failed after 0.000 seconds: the setup failed: {error}')
             traceback.print_exc()
             return 1
-        context.update(server=server, proxy=proxy, page=Page(driver, f"http://127.0.0.1:{proxy.port}"))
-        print(f"browser tests: server on port {server.port}, page through proxy on port {proxy.port}, files in {tmp}")
+        context.update(server=server, proxy=proxy, model=model, page=Page(driver, f"http://127.0.0.1:{proxy.port}"))
+        print(f"browser tests: server on port {server.port}, page through proxy on port {proxy.port}, "
+              f"model API on port {model.port}, files in {tmp}")
+        selected = sys.argv[1:]
         for name, test in TESTS:
+            if selected and not any(word in name for word in selected):
+                continue
             print(f'◇ Test "{name}" started.', flush=True)
             start = time.monotonic()
             try:
@@ -664,6 +606,7 @@ def main():
         if proxy is not None:
             proxy.stop()
         server.stop()
+        model.stop()
     if failed:
         print(f"  server log: {server.log_path}")
     print(f"browser: {passed} passed, {failed} failed")

@@ -8,13 +8,19 @@ import Logging
 
 /// `durable-streaming serve`: the sample server.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve /streamy and /streamyThrowy (the default command).")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve /chat, /streamy, /streamyThrowy, the page, /healthz and /readyz (the default command).",
+        discussion: """
+            Environment: PORT, HOST, FLOWSTREAMS_STORE and LOG_LEVEL (a flag wins); OPENAI_BASE_URL, \
+            OPENAI_API_KEY and OPENAI_MODEL for the chat flow's model API.
+            """)
 
-    @Option(help: "The port to listen on.")
-    var port: Int = 3500
+    // port, host, store and logLevel: the flag, else the environment, else the default (Serve+Environment).
+    @Option(name: .customLong("port"), help: ArgumentHelp("The port to listen on (default: $PORT, else 3500).", valueName: "port"))
+    var portOption: Int?
 
-    @Option(help: "The address to bind (0.0.0.0 in containers).")
-    var host: String = "127.0.0.1"
+    @Option(name: .customLong("host"), help: ArgumentHelp("The address to bind, 0.0.0.0 in containers (default: $HOST, else 127.0.0.1).", valueName: "host"))
+    var hostOption: String?
 
     @Option(help: "Delay before each chunk, in milliseconds.")
     var chunkDelayMs: Int = 1000
@@ -22,14 +28,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Seconds running flows get to finish on SIGTERM/SIGINT.")
     var gracePeriodSeconds: Int = 30
 
-    @Option(help: "Where streams are kept: sqlite:PATH (survives restarts), memory, or postgres://USER@HOST:PORT/DB (many instances).")
-    var store: String = "sqlite:./durable-streaming.sqlite"
+    @Option(name: .customLong("store"), help: ArgumentHelp(
+        "Where streams are kept: sqlite:PATH (survives restarts), memory, or postgres://USER@HOST:PORT/DB (many instances) (default: $FLOWSTREAMS_STORE, else sqlite:./durable-streaming.sqlite).",
+        valueName: "store"))
+    var storeOption: String?
 
     @Option(help: "PostgreSQL only: how long a dead instance's streams wait before ending UNAVAILABLE (default 15000).")
     var leaseExpiryMs: Int?
 
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("log-level"), help: ArgumentHelp(
+        "Log level: trace, debug, info, notice, warning, error, critical (default: $LOG_LEVEL, else info).", valueName: "level"))
+    var logLevelOption: String?
+
+    @Option(help: "The chat flow: how long the model API may send nothing before the answer fails DEADLINE_EXCEEDED, in milliseconds.")
+    var chatStallTimeoutMs: Int = 30_000
 
     @Option(help: "The web framework: hummingbird or vapor (the same routes and options).")
     var framework: WebFramework = .hummingbird
@@ -41,8 +53,13 @@ struct Serve: AsyncParsableCommand {
     @Flag(help: .hidden)  // scripts/soak only: see TestHooks
     var testHooks = false
 
+    func validate() throws {
+        try validateEnvironment()
+        _ = try chatModelConfiguration()
+    }
+
     func run() async throws {
-        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
@@ -50,11 +67,24 @@ struct Serve: AsyncParsableCommand {
         }
         let logger = Logger(label: "durable-streaming")
         let streamManager = try StoreOption(store).makeManager(leaseExpiry: leaseExpiryMs.map { .milliseconds($0) }, logger: logger)
-        let delay = Duration.milliseconds(chunkDelayMs)
         let host = self.host
         let announce: @Sendable (Int) async -> Void = { port in
             FileHandle.standardOutput.write(Data("FlowStreams listening on http://\(host):\(port)\n".utf8))
         }
+        try await withChatModel(logger: logger) { chatModel in
+            try await serve(streamManager: streamManager, chatModel: chatModel, logger: logger, announce: announce)
+        }
+    }
+
+    /// Serves every flow and route on the chosen framework until shutdown.
+    private func serve(
+        streamManager: any StreamManager,
+        chatModel: ChatModel?,
+        logger: Logger,
+        announce: @escaping @Sendable (Int) async -> Void
+    ) async throws {
+        let delay = Duration.milliseconds(chunkDelayMs)
+        let health = Health(streamManager: streamManager)
         switch framework {
         case .hummingbird:
             let gauges = GaugeRecorder()  // --test-hooks only
@@ -62,14 +92,18 @@ struct Serve: AsyncParsableCommand {
                                     streamManager: streamManager, logger: logger)
             server.addFlow(SampleFlows.streamy(delay: delay))
             server.addFlow(SampleFlows.streamyThrowy(delay: delay))
+            server.addFlow(SampleFlows.chat(model: chatModel))
             server.addRoutes(WebPage.routes)
+            server.addRoutes(health.routes)
             if testHooks { TestHooks.mount(on: &server, gauges: gauges) }
             try await server.run(onServerRunning: announce)
         case .vapor:
             var server = VaporFlowServer(configuration: settings(.init()), streamManager: streamManager, logger: logger)
             server.addFlow(SampleFlows.streamy(delay: delay))
             server.addFlow(SampleFlows.streamyThrowy(delay: delay))
+            server.addFlow(SampleFlows.chat(model: chatModel))
             server.addRoutes(WebPage.vaporRoutes)
+            server.addRoutes(health.vaporRoutes)
             try await server.run(onServerRunning: announce)
         }
     }

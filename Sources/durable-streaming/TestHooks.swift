@@ -29,12 +29,15 @@ enum TestHooks {
     /// Mounts the test flows and the gauge endpoint.
     static func mount(on server: inout FlowServer, gauges: GaugeRecorder) {
         server.addFlow(Flow<Int, String, String>("silence") { seconds, context in
+            try SampleFlows.check(seconds, in: 0...3_600, "data")
             try await context.sendChunk("before")
             try await Task.sleep(for: .seconds(seconds))
             try await context.sendChunk("after")
             return "silent for \(seconds) s"
         })
         server.addFlow(Flow<FloodRequest, Int, String>("flood") { request, context in
+            try SampleFlows.check(request.chunks, in: 0...1_000_000, "data.chunks")
+            try SampleFlows.check(request.size, in: 0...(1 << 20), "data.size")
             let filler = String(repeating: "f", count: max(0, request.size - 10))
             for index in 0..<request.chunks { try await context.sendChunk("\(index):\(filler)") }
             return request.chunks

@@ -1,196 +1,279 @@
-// The streamy page: starts a durable run with one POST, then reads it with the browser's own
-// EventSource from GET /streamy/streams/<id>. The id is kept in localStorage, so a reload reopens
-// the stream from chunk 0 and renders it whole; within one page life EventSource reconnects by
-// itself and sends Last-Event-ID, so the server continues after the last chunk shown.
-'use strict';
+// The sample's page: a chat whose answers are durable streams, built on ./flowstreams.js.
+//
+// What the page keeps in localStorage (key `flowstreams.page`): the conversation (each answer's
+// stream id, and its text once it has ended), the chosen flow and the unsent drafts. After a reload
+// it shows the finished turns as stored and reads the running answer again by its stream id, from
+// its first chunk: the server has stored every chunk, so the answer is whole and each token shows
+// once. Stop cancels the run (and with it the model request on the server).
+import { streamFlow } from './flowstreams.js';
 
-const FLOW_PATH = '/streamy';
-const STORAGE_KEY = 'flowstreams.streamy.streamId';
+const STORAGE_KEY = 'flowstreams.page';
 const STREAM_ID = /^[A-Za-z0-9_-]{1,128}$/;
+const FLOWS = {
+  chat: { url: '/chat', token: (chunk) => String(chunk) },
+  streamy: { url: '/streamy', token: (chunk) => String(chunk?.count) },
+};
 
 const $ = (id) => document.getElementById(id);
 const ui = {
-  form: $('start-form'),
-  count: $('count'),
-  start: $('start'),
-  stop: $('stop'),
-  reset: $('new'),
-  streamId: $('stream-id'),
-  status: $('status'),
-  chunkCount: $('chunk-count'),
-  duplicates: $('duplicates'),
-  connections: $('connections'),
-  chunks: $('chunks'),
-  result: $('result'),
-  error: $('error'),
+  form: $('prompt-form'), prompt: $('prompt'), count: $('count'), send: $('send'), stop: $('stop'),
+  reset: $('new'), transcript: $('transcript'), empty: $('empty'), progress: $('progress'),
+  formError: $('form-error'), streamId: $('stream-id'), status: $('status'), chunkCount: $('chunk-count'),
+  duplicates: $('duplicates'), connections: $('connections'),
+  flows: [...document.querySelectorAll('input[name="flow"]')],
 };
 
-/** What is shown of the current stream. */
-let current = null;
+// MARK: - Stored state
 
-function setStatus(text) {
-  ui.status.textContent = text;
-  ui.status.dataset.state = text;
+function emptyState() {
+  return { flow: 'chat', drafts: { chat: '', streamy: '12' }, turns: [] };
 }
 
-function showError(text) {
-  ui.error.textContent = text;
-  ui.error.hidden = false;
-}
-
-/** Closes the open stream (if any) and empties every output. */
-function clear() {
-  if (current?.source) current.source.close();
-  current = null;
-  ui.chunks.replaceChildren();
-  ui.result.hidden = true;
-  ui.result.textContent = '';
-  ui.error.hidden = true;
-  ui.error.textContent = '';
-  ui.streamId.textContent = 'none';
-  ui.chunkCount.textContent = '0';
-  ui.duplicates.textContent = '0';
-  ui.connections.textContent = '0';
-  ui.stop.disabled = true;
-}
-
-/** Starts a run of `count` chunks: POST only to create the stream and learn its id. */
-async function start(count) {
-  clear();
-  setStatus('starting');
-  ui.start.disabled = true;
-  const controller = new AbortController();
+function load() {
   try {
-    const response = await fetch(FLOW_PATH, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Accept: 'text/event-stream' },
-      body: JSON.stringify({ data: count }),
-      signal: controller.signal,
-    });
-    if (!response.ok) {
-      const text = await response.text();
-      let message = text;
-      try {
-        const body = JSON.parse(text);
-        message = `${body.status}: ${body.message}`;
-      } catch (_) { /* not JSON: show it as it is */ }
-      throw new Error(`HTTP ${response.status} ${message}`);
-    }
-    const id = response.headers.get('x-genkit-stream-id');
-    // The run is durable and detached from this request: stop reading it here, EventSource reads it.
-    controller.abort();
-    if (!id) throw new Error('the server sent no x-genkit-stream-id (no stream manager?)');
-    localStorage.setItem(STORAGE_KEY, id);
-    open(id);
-  } catch (error) {
-    controller.abort();
-    setStatus('failed');
-    showError(`Could not start: ${error.message}`);
-  } finally {
-    ui.start.disabled = false;
+    const stored = JSON.parse(localStorage.getItem(STORAGE_KEY));
+    if (stored && Array.isArray(stored.turns) && FLOWS[stored.flow]) return { ...emptyState(), ...stored };
+  } catch (_) { /* unreadable: start over */ }
+  return emptyState();
+}
+
+let state = load();
+/** The answer being read: { turn, element, run, texts, state }. */
+let live = null;
+/** The last run read, for the details panel (its connections and duplicates). */
+let lastRun = null;
+
+function save() {
+  localStorage.setItem(STORAGE_KEY, JSON.stringify(state));
+}
+
+// MARK: - Rendering
+
+function turnElement(turn) {
+  const item = document.createElement('li');
+  item.className = `turn ${turn.role} ${turn.flow}`;
+  const who = document.createElement('span');
+  who.className = 'who';
+  who.textContent = turn.role === 'user' ? 'You' : turn.flow;
+  const body = document.createElement('div');
+  body.className = turn.role === 'user' ? 'text' : 'answer';
+  body.textContent = turn.text ?? '';
+  item.append(who, body);
+  if (turn.role === 'assistant') {
+    const meta = document.createElement('p');
+    meta.className = 'meta';
+    item.append(meta);
+    showOutcome(item, turn);
   }
+  return item;
 }
 
-/** Reads stream `id` from its first chunk with EventSource. */
-function open(id) {
-  clear();
-  const source = new EventSource(`${FLOW_PATH}/streams/${encodeURIComponent(id)}`);
-  current = { id, source, lastIndex: -1, chunks: 0, duplicates: 0, connections: 0, finished: false };
-  const stream = current;
-  ui.streamId.textContent = id;
-  ui.stop.disabled = false;
-  setStatus('connecting');
-
-  source.onopen = () => {
-    stream.connections += 1;
-    ui.connections.textContent = String(stream.connections);
-    setStatus('streaming');
-  };
-  source.onmessage = (event) => {
-    if (stream !== current) return;
-    const index = Number(event.lastEventId);
-    const frame = JSON.parse(event.data);
-    if ('message' in frame) {
-      if (index <= stream.lastIndex) {
-        // Seen before: never shown twice, but counted, so a test (or you) can see it happen.
-        stream.duplicates += 1;
-        ui.duplicates.textContent = String(stream.duplicates);
-        return;
-      }
-      stream.lastIndex = index;
-      stream.chunks += 1;
-      const item = document.createElement('li');
-      item.value = index;
-      item.dataset.index = String(index);
-      item.textContent = JSON.stringify(frame.message);
-      ui.chunks.append(item);
-      ui.chunkCount.textContent = String(stream.chunks);
-      return;
-    }
-    // The terminal frame: the server closes after it; closing here stops EventSource at once.
-    stream.finished = true;
-    source.close();
-    ui.stop.disabled = true;
-    if ('result' in frame) {
-      const result = frame.result;
-      ui.result.textContent = `Result: ${typeof result === 'string' ? result : JSON.stringify(result)}`;
-      ui.result.hidden = false;
-      setStatus('done');
-    } else {
-      const error = frame.error ?? {};
-      showError(`${error.status}: ${error.message}`);
-      setStatus(error.status === 'CANCELLED' ? 'cancelled' : 'failed');
-    }
-  };
-  source.onerror = () => {
-    if (stream !== current || stream.finished) return;
-    if (source.readyState === EventSource.CLOSED) {
-      // 404 (unknown, expired or not ours) or 204: EventSource gives up.
-      ui.stop.disabled = true;
-      setStatus('not found');
-      showError('The stream is not available (unknown or expired id). Press New to start over.');
-    } else {
-      setStatus('reconnecting');
-    }
-  };
+function renderTranscript() {
+  ui.transcript.replaceChildren(...state.turns.map(turnElement));
+  ui.empty.hidden = state.turns.length > 0;
 }
 
-/** Cancels the current run: the stream then ends with CANCELLED for every reader. */
+/** The turn's status line and, once it has ended, its result or error. */
+function showOutcome(element, turn, chunks = turn.chunks ?? 0) {
+  const total = Number.isInteger(turn.total) ? ` of ${turn.total}` : (chunks === 1 ? ' chunk' : ' chunks');
+  const progress = `${chunks}${total}`;
+  const meta = element.querySelector('.meta');
+  const texts = {
+    starting: 'Starting…',
+    connecting: `Connecting… ${progress}`,
+    streaming: `Answering… ${progress}`,
+    reconnecting: `Reconnecting… ${progress}`,
+    done: `Done · ${progress}${turn.finishReason && turn.finishReason !== 'stop' ? ` · finish reason: ${turn.finishReason}` : ''}`,
+    cancelled: `Stopped after ${progress}`,
+    failed: `Failed after ${progress}`,
+  };
+  meta.textContent = texts[turn.status] ?? turn.status;
+  meta.dataset.state = turn.status;
+  element.querySelector('.outcome')?.remove();
+  if (turn.result == null && turn.error == null) return;
+  const outcome = document.createElement('p');
+  outcome.className = `outcome ${turn.error != null ? (turn.status === 'cancelled' ? 'stopped' : 'error') : 'result'}`;
+  outcome.textContent = turn.error ?? turn.result;
+  element.append(outcome);
+}
+
+/** The details panel, the buttons, and the status line screen readers announce. */
+function showProgress() {
+  const turn = live?.turn ?? state.turns.findLast((t) => t.role === 'assistant');
+  const element = live?.element ?? ui.transcript.querySelector('li.assistant:last-of-type');
+  ui.progress.textContent = turn && element ? element.querySelector('.meta').textContent : '';
+  ui.streamId.textContent = turn?.streamId ?? 'none';
+  ui.status.textContent = live?.state ?? turn?.status ?? 'idle';
+  ui.chunkCount.textContent = String(live ? live.texts.length : (turn?.chunks ?? 0));
+  ui.duplicates.textContent = String(lastRun?.duplicates ?? 0);
+  ui.connections.textContent = String(lastRun?.connections ?? 0);
+  const running = live !== null;
+  ui.send.disabled = running;
+  ui.stop.disabled = !running || !live.turn.streamId;
+}
+
+function showFlow() {
+  for (const radio of ui.flows) radio.checked = radio.value === state.flow;
+  ui.prompt.hidden = state.flow !== 'chat';
+  ui.count.hidden = state.flow !== 'streamy';
+  ui.prompt.value = state.drafts.chat ?? '';
+  ui.count.value = state.drafts.streamy ?? '12';
+}
+
+function showFormError(text) {
+  ui.formError.textContent = text;
+  ui.formError.hidden = !text;
+}
+
+// MARK: - Runs
+
+/** Reads `turn`'s answer: a new run with `input`, or its stream again (after a reload). */
+function read(turn, element, input) {
+  const answer = element.querySelector('.answer');
+  answer.replaceChildren();
+  const current = { turn, element, texts: [], state: 'starting' };
+  live = current;
+  const flow = FLOWS[turn.flow];
+  current.run = streamFlow({
+    url: flow.url,
+    input,
+    streamId: turn.streamId,
+    onStreamId: (id) => {
+      turn.streamId = id;
+      turn.status = 'streaming';
+      save();
+      showProgress();
+    },
+    onChunk: (chunk, index) => {
+      const token = document.createElement('span');
+      token.className = 'token';
+      token.dataset.index = String(index);
+      token.textContent = flow.token(chunk);
+      answer.append(token);
+      current.texts.push(token.textContent);
+      showOutcome(element, { ...turn, status: current.state }, current.texts.length);
+      showProgress();
+    },
+    onState: (runState) => {
+      current.state = runState;
+      showOutcome(element, { ...turn, status: runState }, current.texts.length);
+      showProgress();
+    },
+  });
+  lastRun = current.run;
+  current.run.output.then((output) => {
+    turn.status = 'done';
+    if (turn.flow === 'chat') {
+      turn.finishReason = output?.finishReason ?? null;
+    } else {
+      turn.result = typeof output === 'string' ? output : JSON.stringify(output);
+    }
+  }, (error) => {
+    turn.status = error.status === 'CANCELLED' ? 'cancelled' : 'failed';
+    turn.error = error.message;
+  }).finally(() => {
+    if (live !== current) return;  // forgotten by New chat
+    turn.text = current.texts.join(turn.flow === 'chat' ? '' : ' ');
+    turn.chunks = current.texts.length;
+    live = null;
+    save();
+    showOutcome(element, turn);
+    showProgress();
+  });
+}
+
+function conversation() {
+  return state.turns
+    .filter((turn) => turn.flow === 'chat' && turn.text && (turn.role === 'user' || ['done', 'cancelled'].includes(turn.status)))
+    .map((turn) => ({ role: turn.role, content: turn.text }));
+}
+
+function send() {
+  showFormError('');
+  const flow = state.flow;
+  let question;
+  let input;
+  if (flow === 'chat') {
+    const text = ui.prompt.value.trim();
+    if (!text) return showFormError('Type a message first.');
+    input = { messages: [...conversation(), { role: 'user', content: text }] };
+    question = { role: 'user', flow, text };
+    state.drafts.chat = '';
+  } else {
+    const count = Number(ui.count.value);
+    if (!Number.isInteger(count) || count < 0 || count > 10000) return showFormError('Enter a number of chunks from 0 to 10000.');
+    input = count;
+    question = { role: 'user', flow, text: `Count to ${count}.` };
+  }
+  const answer = { role: 'assistant', flow, status: 'starting', total: flow === 'streamy' ? input : null };
+  state.turns.push(question, answer);
+  save();
+  renderTranscript();
+  showFlow();
+  read(answer, ui.transcript.lastElementChild, input);
+  ui.transcript.lastElementChild.scrollIntoView({ block: 'end' });
+}
+
 async function stop() {
-  const stream = current;
-  if (!stream) return;
+  if (!live) return;
+  const current = live;
   ui.stop.disabled = true;
   try {
-    const response = await fetch(`${FLOW_PATH}/streams/${encodeURIComponent(stream.id)}`, { method: 'DELETE' });
-    // The CANCELLED frame may have arrived before this answer: then the status already says so.
-    if (stream !== current || stream.finished) return;
-    if (response.status === 202) setStatus('cancelling');
-    else if (response.status === 204) setStatus('already finished');
-    else setStatus(`cancel answered ${response.status}`);
+    const answer = await current.run.cancel();
+    if (answer !== 'cancelled' && live === current) showFormError(`The server said: ${answer}.`);
   } catch (error) {
-    ui.stop.disabled = false;
-    showError(`Could not cancel: ${error.message}`);
+    showFormError(`Could not stop: ${error.message}`);
+    showProgress();
   }
 }
+
+function startOver() {
+  if (live) {
+    live.run.cancel().catch(() => {});  // stop paying for an answer nobody will see
+    live.run.close();
+    live = null;
+  }
+  lastRun = null;
+  state = { ...emptyState(), flow: state.flow, drafts: state.drafts };
+  save();
+  renderTranscript();
+  showProgress();
+  showFormError('');
+  (state.flow === 'chat' ? ui.prompt : ui.count).focus();
+}
+
+// MARK: - Events
 
 ui.form.addEventListener('submit', (event) => {
   event.preventDefault();
-  const count = Number.parseInt(ui.count.value, 10);
-  if (Number.isNaN(count) || count < 0) {
-    showError('Enter a number of chunks ≥ 0.');
-    return;
+  send();
+});
+ui.prompt.addEventListener('keydown', (event) => {
+  if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+    event.preventDefault();
+    if (!live) send();
   }
-  start(count);
 });
+ui.prompt.addEventListener('input', () => { state.drafts.chat = ui.prompt.value; save(); });
+ui.count.addEventListener('input', () => { state.drafts.streamy = ui.count.value; save(); });
+for (const radio of ui.flows) {
+  radio.addEventListener('change', () => { state.flow = radio.value; save(); showFlow(); });
+}
 ui.stop.addEventListener('click', stop);
-ui.reset.addEventListener('click', () => {
-  clear();
-  localStorage.removeItem(STORAGE_KEY);
-  setStatus('idle');
-  ui.count.focus();
-});
+ui.reset.addEventListener('click', startOver);
 
-// After a reload: reopen the stream this page was showing, from chunk 0.
-const saved = localStorage.getItem(STORAGE_KEY);
-if (saved && STREAM_ID.test(saved)) open(saved);
-else setStatus('idle');
+// MARK: - Start: show what was there, and read the running answer again
+
+renderTranscript();
+showFlow();
+const last = state.turns.at(-1);
+if (last?.role === 'assistant' && last.status === 'starting') {
+  // Reloaded before the server sent the stream id: the run cannot be found again.
+  last.status = 'failed';
+  last.error = 'The page was reloaded before the server answered; send it again.';
+  save();
+  renderTranscript();
+} else if (last?.role === 'assistant' && last.status === 'streaming' && STREAM_ID.test(last.streamId ?? '')) {
+  read(last, ui.transcript.lastElementChild);
+}
+showProgress();
