@@ -34,7 +34,7 @@ extension Router {
     }
 
     func addFlowHandler(_ handler: FlowHandler, at path: String, bodyLimit: Int) {
-        post(RouterPath(path)) { request, _ -> Response in
+        post(RouterPath(path)) { request, context -> Response in
             var request = request
             let body: ByteBuffer
             do {
@@ -42,7 +42,11 @@ extension Router {
             } catch is NIOTooManyBytesError {
                 return Response(FlowHTTPResponse.bodyTooLarge, request: request)
             }
-            let response = await handler.handleRun(request.head, body: Array(body.readableBytesView))
+            // A context of your own that knows the connection names it; a FlowServer's responder sets it.
+            let remoteAddress = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+                ?? ConnectionAddress.current
+            let response = await handler.handleRun(
+                request.head, body: Array(body.readableBytesView), remoteAddress: remoteAddress)
             return Response(response, request: request)
         }
         get(RouterPath("\(path)/streams/:id")) { request, context -> Response in
