@@ -45,6 +45,7 @@ default:
     configuration.port = Int(option("--port") ?? "0")
     configuration.gracePeriod = .seconds(1)
     configuration.runner.maximumRunningStreams = 100_000
+    configuration.runner.maximumRunningStreamsPerClient = 100_000  // every stream comes from the one load generator
     var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
     server.addFlow(BenchFlows.firehose)
     server.addFlow(BenchFlows.ticker)
