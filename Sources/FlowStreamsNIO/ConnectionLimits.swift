@@ -1,6 +1,6 @@
-public import FlowStreams
-public import Logging
-public import NIOHTTP1
+package import FlowStreams
+package import Logging
+package import NIOHTTP1
 
 /// The connection limits of one server, read from its configuration once at start: what every
 /// connection's handlers enforce, and the registry that counts connections against the maximum.

@@ -1,6 +1,6 @@
-public import FlowStreams
-public import Logging
-public import NIOCore
+package import FlowStreams
+package import Logging
+package import NIOCore
 import Synchronization
 
 /// The open connections of one server, against `maximumConnections`. A connection arriving at the

@@ -1,5 +1,5 @@
 import Logging
-public import NIOCore
+package import NIOCore
 import NIOHTTP1
 
 /// Puts the connection limits into the pipelines of a server, the same for Hummingbird and Vapor.

@@ -1,5 +1,5 @@
 public import FlowStreams
-public import FlowStreamsHummingbird
+import FlowStreamsHummingbird
 import FlowStreamsVapor
 public import Testing
 import Logging

@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 
 /// The one access-log line per request of the ready-made servers, at info: method, path (stream ids
 /// replaced by `:id`: they are secrets, logged only at debug), status.

@@ -1,5 +1,5 @@
-public import Logging
-public import ServiceLifecycle
+package import Logging
+package import ServiceLifecycle
 
 /// What the ready-made servers (Hummingbird's `FlowServer`, Vapor's `VaporFlowServer`) share: the
 /// configuration, the runner made from it, and the flows mounted under the path prefix, each with
