@@ -7,6 +7,7 @@ import Testing
 /// X17, connections closed as HTTP says: after a streaming answer (`Connection: close`) nothing
 /// pipelined behind it runs; an HTTP/1.0 request without keep-alive is answered and closed; a
 /// keep-alive connection carries pipelined plain requests in order. Hummingbird and Vapor alike.
+/// Timer-dependent (an HTTP/1.0 connection closed within 2 s): runs in the second pass of `scripts/test`.
 @Suite("Connection reuse", .serialized)
 struct ConnectionReuseTests {
     static let body = #"{"data":2}"#
