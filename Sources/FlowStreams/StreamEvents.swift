@@ -78,8 +78,7 @@ public struct StreamEvents: AsyncSequence, Sendable {
             guard event.index == nextIndex else {
                 // A backend broke invariant 1; fail this reader rather than the process.
                 done = true
-                return .finished(index: nextIndex, .failure(FlowError(status: .dataLoss,
-                    message: "Stream backend returned event \(event.index), expected \(nextIndex).")))
+                return .finished(index: nextIndex, .failure(StreamManagerError.dataLoss.flowError))
             }
             switch event {
             case .chunk: nextIndex += 1

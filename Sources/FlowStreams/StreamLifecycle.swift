@@ -33,9 +33,9 @@ public struct StreamLifecycle: Sendable, Hashable {
 
     /// Accepts `count` chunks.
     /// - Returns: The indices they get.
-    /// - Throws: `FAILED_PRECONDITION` once the stream has finished.
-    public mutating func append(_ count: Int) throws(FlowError) -> Range<Int> {
-        guard case .running(let stored) = state else { throw FlowError.streamFinished }
+    /// - Throws: `StreamManagerError.streamFinished` once the stream has finished.
+    public mutating func append(_ count: Int) throws(StreamManagerError) -> Range<Int> {
+        guard case .running(let stored) = state else { throw .streamFinished }
         state = .running(chunkCount: stored + count)
         return stored..<(stored + count)
     }
@@ -75,22 +75,22 @@ public struct StreamLifecycle: Sendable, Hashable {
         finish(.failure(error))
     }
 
-    /// Checks a reader's resume offset against what is stored (PROTOCOL.md, "Resume from an offset").
+    /// Checks a reader's resume offset against what is stored (docs/PROTOCOL.md, "Resume from an offset").
     /// - Parameter lastIndex: The last chunk index the reader has; `nil` or −1 for none.
     /// - Returns: The index of the first event to send.
-    /// - Throws: `OUT_OF_RANGE` when `lastIndex` ≥ stored chunks of a running stream, or > the chunk count of a finished one.
-    public func firstIndex(after lastIndex: Int?) throws(FlowError) -> Int {
+    /// - Throws: `StreamManagerError.offsetOutOfRange` when `lastIndex` ≥ stored chunks of a running stream, or > the chunk count of a finished one.
+    public func firstIndex(after lastIndex: Int?) throws(StreamManagerError) -> Int {
         guard let lastIndex, lastIndex >= 0 else {
-            if let lastIndex, lastIndex < -1 { throw FlowError.offsetOutOfRange }
+            if let lastIndex, lastIndex < -1 { throw .offsetOutOfRange }
             return 0
         }
         switch state {
-        case .running(let count) where lastIndex >= count: throw FlowError.offsetOutOfRange
+        case .running(let count) where lastIndex >= count: throw .offsetOutOfRange
         case .running:
             return lastIndex + 1
         case .finished(let count, _):
             // n = C (the terminal's index) resends only the terminal event.
-            guard lastIndex <= count else { throw FlowError.offsetOutOfRange }
+            guard lastIndex <= count else { throw .offsetOutOfRange }
             return min(lastIndex + 1, count)
         }
     }

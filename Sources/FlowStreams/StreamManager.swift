@@ -1,17 +1,19 @@
 /// Stores durable streams and serves them to readers. One manager serves every flow: it works
 /// with JSON bytes, not typed values.
 ///
-/// Every backend keeps DESIGN.md's invariants (order and completeness, stored before seen,
-/// liveness, retention, cancellation, ownership, storage trouble); `FlowStreamsTesting` has the
-/// suite that checks them. Background work (retention sweeps, leases) runs in the manager's
-/// `run()` when it is also a `Service`.
+/// Every backend keeps the invariants of docs/ARCHITECTURE.md (order and completeness, stored
+/// before seen, liveness, retention, cancellation, ownership, storage trouble); `FlowStreamsTesting`
+/// has the suite that checks them. Background work (retention sweeps, leases) runs in the manager's
+/// `run()` when it is also a `Service`. Operations fail with ``StreamManagerError``: the request
+/// handler decides by its code, and only the HTTP edge turns it into the ``FlowError`` a caller sees.
 public protocol StreamManager: Sendable {
     /// Creates a running stream and returns its only writer.
     /// - Parameters:
     ///   - id: The new stream's id.
     ///   - scope: The flow it belongs to and its owner (the principal that starts it, if any).
     /// - Returns: The writer that appends chunks and finishes the stream.
-    /// - Throws: `ALREADY_EXISTS` when a stream with this id exists.
+    /// - Throws: ``StreamManagerError`` `.alreadyExists` when a stream with this id exists;
+    ///   `.storageUnavailable`.
     func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter
 
     /// Reads a stream: the chunks after `index` (all of them when `nil`), the live ones as they are
@@ -21,26 +23,29 @@ public protocol StreamManager: Sendable {
     ///   - index: The index of the last chunk the reader already has (−1 or `nil` for none).
     ///   - scope: The flow and principal of the request; a stream of another flow, or owned by
     ///     another principal, is not found.
-    /// - Throws: `NOT_FOUND` for a stream this scope may not see; `OUT_OF_RANGE` when `index` is
-    ///   at or beyond the stored chunks of a running stream, or beyond the chunk count of a finished one.
+    /// - Throws: ``StreamManagerError`` `.notFound` for a stream this scope may not see;
+    ///   `.offsetOutOfRange` when `index` is at or beyond the stored chunks of a running stream, or
+    ///   beyond the chunk count of a finished one; `.storageUnavailable`. Reading the events throws
+    ///   `.notFound` (removed by retention meanwhile) and `.storageUnavailable`.
     func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents
 
     /// Ends a running stream with `CANCELLED "Stream cancelled."` and tells its writer's owner to
     /// cancel the flow. The first terminal stored wins.
     /// - Returns: `.cancelled` when a running stream was cancelled, `.alreadyFinished` otherwise.
-    /// - Throws: `NOT_FOUND` for a stream this scope may not see.
+    /// - Throws: ``StreamManagerError`` `.notFound` for a stream this scope may not see; `.storageUnavailable`.
     func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult
 }
 
 /// The only writer of one stream. Chunks get the next indices in the order they are written.
 public protocol StreamWriter: Sendable {
     /// Appends chunks (a batch is committed together) and returns once they are stored.
-    /// - Throws: `FAILED_PRECONDITION` when the stream has finished (cancelled, lost); the write
-    ///   changes nothing. `UNAVAILABLE "Storage unavailable."` when storage failed for too long.
+    /// - Throws: ``StreamManagerError`` `.streamFinished` when the stream has finished (cancelled,
+    ///   lost); the write changes nothing. `.storageUnavailable` when storage failed for too long.
     func write(_ chunks: [JSONBytes]) async throws
 
     /// Stores the terminal event, after every chunk written before it.
-    /// - Throws: `FAILED_PRECONDITION` when the stream has already finished; nothing changes.
+    /// - Throws: ``StreamManagerError`` `.streamFinished` when the stream has already finished;
+    ///   nothing changes. `.storageUnavailable`.
     func finish(_ outcome: StreamOutcome) async throws
 
     /// Registers what to do when the stream is cancelled (from this process or another). The

@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Engine) public import FlowStreams
 import Foundation
 public import Logging
 public import PostgresNIO
@@ -25,11 +25,10 @@ public import ServiceLifecycle
 /// let streams = try PostgresStreamManager(client: client, logger: logger)
 /// let services = ServiceGroup(services: [client, streams, server], logger: logger)
 /// ```
-public final class PostgresStreamManager: StreamManager, Service {
+public final class PostgresStreamManager: EngineBackedStreamManager, Service {
     public let configuration: Configuration
-    let store: PostgresStore
-    /// Whether `run()` also runs the client (the manager made it).
-    let ownsClient: Bool
+    let engine: DurableStreamManager<PostgresStorage>
+    @_spi(Engine) public var durableEngine: any StreamManager { engine }
 
     /// - Parameters:
     ///   - client: The connection pool; run it (`client.run()`) for as long as the manager is used.
@@ -38,7 +37,7 @@ public final class PostgresStreamManager: StreamManager, Service {
     /// - Throws: `PostgresStreamManagerError` `.invalidConfiguration` for a schema or channel name
     ///   outside `[A-Za-z0-9_]`, or a lease renewal not shorter than the lease expiry.
     public convenience init(client: PostgresClient, configuration: Configuration = .init(), logger: Logger) throws {
-        try self.init(client: client, ownsClient: false, configuration: configuration, logger: logger)
+        try self.init(client: client, ownsClient: false, configuration: configuration, clockShift: nil, logger: logger)
     }
 
     /// Makes its own `PostgresClient`, which `run()` runs: one service to add instead of two.
@@ -51,10 +50,19 @@ public final class PostgresStreamManager: StreamManager, Service {
         clientConfiguration: PostgresClient.Configuration, configuration: Configuration = .init(), logger: Logger
     ) throws {
         let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
-        try self.init(client: client, ownsClient: true, configuration: configuration, logger: logger)
+        try self.init(client: client, ownsClient: true, configuration: configuration, clockShift: nil, logger: logger)
     }
 
-    private init(client: PostgresClient, ownsClient: Bool, configuration: Configuration, logger: Logger) throws {
+    /// A manager whose database clock (finish times, retention) is moved by `clockShift` (test seam).
+    package convenience init(
+        client: PostgresClient, configuration: Configuration, clockShift: DatabaseClockShift, logger: Logger
+    ) throws {
+        try self.init(client: client, ownsClient: false, configuration: configuration, clockShift: clockShift, logger: logger)
+    }
+
+    private init(
+        client: PostgresClient, ownsClient: Bool, configuration: Configuration, clockShift: DatabaseClockShift?, logger: Logger
+    ) throws {
         guard Tables.isIdentifier(configuration.schema), Tables.isIdentifier(configuration.effectiveChannel) else {
             throw PostgresStreamManagerError(
                 code: .invalidConfiguration, reason: "schema and channel names may only use letters, digits and _")
@@ -65,66 +73,16 @@ public final class PostgresStreamManager: StreamManager, Service {
                 code: .invalidConfiguration, reason: "the lease renewal must be positive and shorter than the lease expiry")
         }
         self.configuration = configuration
-        self.ownsClient = ownsClient
-        store = PostgresStore(
-            client: client, configuration: configuration, instance: UUID().uuidString.lowercased(), logger: logger)
-    }
-
-    // MARK: StreamManager
-
-    public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        let stream = LiveStream(id: id)
-        guard store.live.register(stream) else { throw FlowError.streamExists }
-        let store = self.store
-        do {
-            let inserted = try await store.perform("open") { queries in
-                try await queries.insertStream(id: id, scope: scope, instance: store.instance, leaseMilliseconds: store.leaseMilliseconds)
-            }
-            guard inserted else { throw FlowError.streamExists }
-        } catch {
-            store.live.unregister(stream)
-            throw error
-        }
-        return Writer(store: store, stream: stream)
-    }
-
-    public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        let stored = try await visibleStream(id, in: scope, what: "subscribe")
-        var lifecycle = stored.lifecycle
-        if let terminal = store.live.stream(id)?.overriddenTerminal {
-            lifecycle = StreamLifecycle(state: .finished(chunkCount: terminal.index, terminal.outcome))
-        }
-        let start = try lifecycle.firstIndex(after: index)
-        let reader = StreamReader(store: store, id: id)
-        return StreamEvents(from: start) { from in try await reader.events(from: from) }
-    }
-
-    public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        let stored = try await visibleStream(id, in: scope, what: "cancel")
-        let store = self.store
-        if let stream = store.live.stream(id) {
-            guard stream.decideCancel() else { return .alreadyFinished }
-            // Decided: store it even if the caller goes away, so readers are never left waiting.
-            let result = await Task {
-                try await store.storeTerminal(of: stream, .failure(.streamCancelled), what: "cancel")
-            }.result
-            if (try? result.get()) != false { stream.fireCancel() }
-            return try result.get() ? .cancelled : .alreadyFinished
-        }
-        guard stored.outcome == nil else { return .alreadyFinished }
-        // Running on another instance: store CANCELLED; its listener (or lease renewal) stops the flow.
-        let cancelled = try await Task {
-            try await store.perform("cancel") { try await $0.storeTerminal(id: id, outcome: .failure(.streamCancelled)) }
-        }.value
-        if cancelled { store.hubs.signal(id.rawValue) }
-        return cancelled ? .cancelled : .alreadyFinished
-    }
-
-    /// The stream's row, if `scope` may see it.
-    /// - Throws: `NOT_FOUND`; `UNAVAILABLE "Storage unavailable."`.
-    private func visibleStream(_ id: StreamID, in scope: StreamScope, what: String) async throws -> StoredStream {
-        let stored = try await store.perform(what) { try await $0.stream(id: id) }
-        guard let stored, scope.canSee(flow: stored.flow, owner: stored.owner) else { throw FlowError.streamNotFound }
-        return stored
+        let storage = PostgresStorage(
+            client: client, ownsClient: ownsClient, configuration: configuration, clockShift: clockShift, logger: logger)
+        var settings = DurableConfiguration(retention: configuration.retention)
+        settings.pageSize = configuration.pageSize
+        settings.storageWindow = configuration.storageWindow
+        settings.initialRetryDelay = .milliseconds(10)
+        settings.attemptTimeout = configuration.statementTimeout
+        settings.recheckInterval = configuration.recheckInterval
+        settings.leaseRenewal = renewal
+        settings.metrics = configuration.metrics
+        engine = DurableStreamManager(storage: storage, configuration: settings, logger: logger)
     }
 }

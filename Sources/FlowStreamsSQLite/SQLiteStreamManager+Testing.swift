@@ -5,16 +5,12 @@ extension SQLiteStreamManager {
     /// running stay `running` in the file (the next manager ends them as lost); readers in this
     /// process get `UNAVAILABLE "Stream writer lost."`. The manager must not be used afterwards.
     package func close() {
-        store.close()
+        engine.loseLiveStreams()
+        engine.storage.close()
     }
 
-    /// Runs `body` on the manager's writer connection (test hook: `PRAGMA max_page_count`, …).
+    /// Runs `body` on the manager's writer connection (test seam: `PRAGMA max_page_count`, …).
     package func withWriterConnection<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
-        try await store.pool.writeWithoutTransaction(body)
-    }
-
-    /// Calls `observer` with the number of chunk rows of every page a reader fetches (test hook).
-    package func observePageReads(_ observer: @escaping @Sendable (Int) -> Void) {
-        store.pageReadObserver.withLock { $0 = observer }
+        try await engine.storage.pool.writeWithoutTransaction(body)
     }
 }

@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Engine) public import FlowStreams
 import GRDB
 public import Logging
 public import ServiceLifecycle
@@ -21,9 +21,10 @@ public import ServiceLifecycle
 /// let services = ServiceGroup(services: [streams, server], logger: logger)   // run() sweeps
 /// router.addFlow(streamy, options: .init(streamManager: streams))
 /// ```
-public final class SQLiteStreamManager: StreamManager, Service {
+public final class SQLiteStreamManager: EngineBackedStreamManager, Service {
     public let configuration: Configuration
-    let store: StreamStore
+    let engine: DurableStreamManager<SQLiteStorage>
+    @_spi(Engine) public var durableEngine: any StreamManager { engine }
 
     /// Opens (or creates) the database, takes its lock, migrates the schema, and ends the streams a
     /// previous process left running with `UNAVAILABLE "Stream writer lost."`.
@@ -42,6 +43,16 @@ public final class SQLiteStreamManager: StreamManager, Service {
         path: String, configuration: Configuration = .init(), clock: some Clock<Duration> = ContinuousClock(),
         logger: Logger
     ) throws {
+        self.configuration = configuration
+        let storage = try Self.openStorage(path: path, configuration: configuration, clock: clock, logger: logger)
+        engine = DurableStreamManager(storage: storage, configuration: Self.engineConfiguration(configuration, storage: storage), logger: logger)
+    }
+
+    /// Takes the file's lock, opens and migrates the database, and ends the streams a previous
+    /// process left running (the steps of `init`, for tests that put the storage under an engine of their own).
+    package static func openStorage(
+        path: String, configuration: Configuration, clock: some Clock<Duration>, logger: Logger
+    ) throws -> SQLiteStorage {
         let lock = try FileLock(path: path + ".lock", databasePath: path)
         var options = GRDB.Configuration()
         options.busyMode = .timeout(Double(configuration.busyTimeout.wholeMilliseconds) / 1000)
@@ -73,70 +84,17 @@ public final class SQLiteStreamManager: StreamManager, Service {
             configuration.metrics.writersLost.increment(by: lost)
             logger.debug("ended streams left running by a previous process", metadata: ["flowstreams.streams": "\(lost)"])
         }
-        self.configuration = configuration
-        store = StreamStore(pool: pool, file: file, lock: lock, configuration: configuration, clock: wallClock, logger: logger)
+        return SQLiteStorage(pool: pool, file: file, lock: lock, clock: wallClock, logger: logger)
     }
 
-    // MARK: StreamManager
-
-    public func open(_ id: StreamID, in scope: StreamScope) async throws -> any StreamWriter {
-        let stream = LiveStream(id: id)
-        guard store.live.register(stream) else { throw FlowError.streamExists }
-        let now = store.clock.nowMilliseconds()
-        do {
-            let inserted = try await store.mappingStorageFailure {
-                try await store.write("open") { db in try Queries.insertStream(db, id: id, scope: scope, now: now) }
-            }
-            guard inserted else { throw FlowError.streamExists }
-        } catch {
-            store.live.unregister(stream)
-            throw error
-        }
-        return Writer(store: store, stream: stream)
-    }
-
-    public func subscribe(_ id: StreamID, after index: Int?, in scope: StreamScope) async throws -> StreamEvents {
-        let stored = try await visibleStream(id, in: scope, what: "subscribe")
-        var lifecycle = stored.lifecycle
-        if let terminal = store.live.stream(id)?.overriddenTerminal {
-            lifecycle = StreamLifecycle(state: .finished(chunkCount: terminal.index, terminal.outcome))
-        }
-        let start = try lifecycle.firstIndex(after: index)
-        let reader = StreamReader(store: store, id: id)
-        return StreamEvents(from: start) { from in try await reader.events(from: from) }
-    }
-
-    public func cancel(_ id: StreamID, in scope: StreamScope) async throws -> CancelResult {
-        let stored = try await visibleStream(id, in: scope, what: "cancel")
-        let store = self.store
-        if let stream = store.live.stream(id) {
-            guard stream.decideCancel() else { return .alreadyFinished }
-            // Decided: store it even if the caller goes away, so readers are never left waiting.
-            let result = await Task {
-                try await store.storeTerminal(of: stream, .failure(.streamCancelled), what: "cancel")
-            }.result
-            // The flow stops whether CANCELLED was stored or storage failed (the stream ended either way).
-            if (try? result.get()) != false { stream.fireCancel() }
-            return try result.get() ? .cancelled : .alreadyFinished
-        }
-        guard stored.outcome == nil else { return .alreadyFinished }
-        // Running in the database without a writer here: cannot happen while this manager owns the file.
-        let now = store.clock.nowMilliseconds()
-        let cancelled = try await store.mappingStorageFailure {
-            try await store.write("cancel") { db in
-                try Queries.storeTerminal(db, id: id, outcome: .failure(.streamCancelled), now: now)
-            }
-        }
-        return cancelled ? .cancelled : .alreadyFinished
-    }
-
-    /// The stream's row, if `scope` may see it.
-    /// - Throws: `NOT_FOUND`; `UNAVAILABLE "Storage unavailable."`.
-    private func visibleStream(_ id: StreamID, in scope: StreamScope, what: String) async throws -> StoredStream {
-        let stored = try await store.mappingStorageFailure {
-            try await store.read(what) { db in try StoredStream.fetch(db, id: id) }
-        }
-        guard let stored, scope.canSee(flow: stored.flow, owner: stored.owner) else { throw FlowError.streamNotFound }
-        return stored
+    /// How the engine runs over the file: group commit across streams, sweeps on the manager's clock.
+    package static func engineConfiguration(_ configuration: Configuration, storage: SQLiteStorage) -> DurableConfiguration {
+        var engine = DurableConfiguration(retention: configuration.retention)
+        engine.pageSize = configuration.pageSize
+        engine.storageWindow = configuration.storageWindow
+        engine.commitsAcrossStreams = true
+        engine.metrics = configuration.metrics
+        engine.sleep = storage.clock.sleep
+        return engine
     }
 }

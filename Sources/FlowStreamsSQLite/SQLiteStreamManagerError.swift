@@ -70,6 +70,6 @@ public struct SQLiteStreamManagerError: Error, Sendable, CustomStringConvertible
     }
 
     private var sqliteCode: String {
-        underlying.flatMap(StorageFailure.sqliteCode(of:)).map { " (\($0))" } ?? ""
+        underlying.flatMap(SQLiteStorage.sqliteCode(of:)).map { " (\($0))" } ?? ""
     }
 }

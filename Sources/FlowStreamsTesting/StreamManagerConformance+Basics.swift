@@ -19,22 +19,22 @@ extension StreamManagerConformance {
         }
     }
 
-    /// C24: opening an id that exists fails with `ALREADY_EXISTS` (for another owner too, and after
+    /// C24: opening an id that exists fails with `alreadyExists` (for another owner too, and after
     /// the stream finished), and the existing stream is untouched.
     public func c24OpenExistingFails() async throws {
         try await withHarness { manager, harness in
             let writer = try await manager.open()
             try await writer.write(0..<2)
             let id = writer.id
-            try await expectFlowError(.alreadyExists, "second open of a running stream") {
+            try await expectError(.alreadyExists, "second open of a running stream") {
                 _ = try await harness.manager.open(id, in: conformanceScope)
             }
-            try await expectFlowError(.alreadyExists, "second open by another principal") {
+            try await expectError(.alreadyExists, "second open by another principal") {
                 _ = try await harness.manager.open(id, in: StreamScope(flow: conformanceScope.flow, principal: "eve"))
             }
             try await writer.write(2..<3)
             try await writer.finish(.success(.null))
-            try await expectFlowError(.alreadyExists, "open of a finished stream's id") {
+            try await expectError(.alreadyExists, "open of a finished stream's id") {
                 _ = try await harness.manager.open(id, in: conformanceScope)
             }
             try expectEvents(
@@ -43,29 +43,29 @@ extension StreamManagerConformance {
         }
     }
 
-    /// C25: subscribing to (or cancelling) an id that names no stream fails with `NOT_FOUND`.
+    /// C25: subscribing to (or cancelling) an id that names no stream fails with `notFound`.
     public func c25SubscribeUnknownFails() async throws {
         try await withHarness { manager, harness in
             let unknown = StreamID.random()
             for index in [nil, -1, 0, 5] as [Int?] {
-                try await expectFlowError(.notFound, "subscribe to an unknown id after \(index.map(String.init) ?? "nil")") {
+                try await expectError(.notFound, "subscribe to an unknown id after \(index.map(String.init) ?? "nil")") {
                     _ = try await harness.manager.subscribe(unknown, after: index, in: conformanceScope)
                 }
             }
-            try await expectFlowError(.notFound, "cancel of an unknown id") {
+            try await expectError(.notFound, "cancel of an unknown id") {
                 _ = try await harness.manager.cancel(unknown, in: conformanceScope)
             }
             // A stream that exists does not make its neighbours exist.
             let writer = try await manager.open()
             try await writer.finish(.success(.null))
-            try await expectFlowError(.notFound, "subscribe to an unknown id next to a known one") {
+            try await expectError(.notFound, "subscribe to an unknown id next to a known one") {
                 _ = try await harness.manager.subscribe(StreamID.random(), after: nil, in: conformanceScope)
             }
         }
     }
 
     /// C26: write, finish(success) and finish(failure) after a stream finished fail with
-    /// `FAILED_PRECONDITION`, and a subscriber afterwards sees exactly the original chunks and terminal.
+    /// `streamFinished`, and a subscriber afterwards sees exactly the original chunks and terminal.
     public func c26WriteAfterFinishFails() async throws {
         try await withHarness { manager, _ in
             let original: [StreamOutcome] = [
@@ -77,16 +77,16 @@ extension StreamManagerConformance {
                 try await writer.write(0..<2)
                 try await writer.finish(outcome)
                 let base = writer.base
-                try await expectFlowError(.failedPrecondition, "write after finish") {
+                try await expectError(.streamFinished, "write after finish") {
                     try await base.write(chunks(2..<4))
                 }
-                try await expectFlowError(.failedPrecondition, "finish(success) after finish") {
+                try await expectError(.streamFinished, "finish(success) after finish") {
                     try await base.finish(.success(json("second")))
                 }
-                try await expectFlowError(.failedPrecondition, "finish(failure) after finish") {
+                try await expectError(.streamFinished, "finish(failure) after finish") {
                     try await base.finish(.failure(FlowError(status: .aborted, message: "second")))
                 }
-                try await expectFlowError(.failedPrecondition, "write after the rejected finishes") {
+                try await expectError(.streamFinished, "write after the rejected finishes") {
                     try await base.write([chunk(2)])
                 }
                 try expectEvents(

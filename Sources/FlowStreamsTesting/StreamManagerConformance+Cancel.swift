@@ -2,7 +2,7 @@ import FlowStreams
 
 extension StreamManagerConformance {
     /// C41: cancelling a running stream stores `CANCELLED` at once (readers see it at the stream's
-    /// chunk count), later writes and finishes fail with `FAILED_PRECONDITION` and change nothing, and
+    /// chunk count), later writes and finishes fail with `streamFinished` and change nothing, and
     /// the writer's cancel handler runs exactly once; cancelling a finished stream changes nothing; when
     /// a finish and a cancel race, the first terminal stored wins for every reader.
     public func c41Cancel() async throws {
@@ -30,9 +30,9 @@ extension StreamManagerConformance {
         try await withTimeout(stepLimit, "the cancel handler to run") { await before.wait(untilCount: 1) }
 
         let base = writer.base
-        try await expectFlowError(.failedPrecondition, "write after cancel") { try await base.write(chunks(2..<3)) }
-        try await expectFlowError(.failedPrecondition, "finish(success) after cancel") { try await base.finish(.success(.null)) }
-        try await expectFlowError(.failedPrecondition, "finish(failure) after cancel") {
+        try await expectError(.streamFinished, "write after cancel") { try await base.write(chunks(2..<3)) }
+        try await expectError(.streamFinished, "finish(success) after cancel") { try await base.finish(.success(.null)) }
+        try await expectError(.streamFinished, "finish(failure) after cancel") {
             try await base.finish(.failure(FlowError(status: .internal, message: "Internal Error")))
         }
         let again = try await manager.cancel(writer.id)
@@ -99,10 +99,10 @@ extension StreamManagerConformance {
         switch cancelResult {
         case .cancelled:
             winner = .failure(.streamCancelled)
-            let status = (finishError as? FlowError)?.status
+            let code = (finishError as? StreamManagerError)?.code
             try expect(
-                status == .failedPrecondition,
-                "round \(round): cancel won but finish \(finishError.map { "threw \($0)" } ?? "succeeded"), expected FAILED_PRECONDITION")
+                code == .streamFinished,
+                "round \(round): cancel won but finish \(finishError.map { "threw \($0)" } ?? "succeeded"), expected streamFinished")
             try await withTimeout(stepLimit, "round \(round): the cancel handler to run") { await handler.wait(untilCount: 1) }
         case .alreadyFinished:
             winner = output

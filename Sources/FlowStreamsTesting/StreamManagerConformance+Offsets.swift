@@ -2,16 +2,16 @@ import FlowStreams
 
 extension StreamManagerConformance {
     /// Resume offsets (`subscribe(after:)`): −1 and `nil` start at 0, n at n + 1. On a running stream
-    /// an offset at or beyond the stored chunks is `OUT_OF_RANGE`; on a finished one with C chunks, C − 1
-    /// and C give only the terminal event (index C) and anything beyond C is `OUT_OF_RANGE`; below −1
-    /// is always `OUT_OF_RANGE`.
+    /// an offset at or beyond the stored chunks is `offsetOutOfRange`; on a finished one with C chunks, C − 1
+    /// and C give only the terminal event (index C) and anything beyond C is `offsetOutOfRange`; below −1
+    /// is always `offsetOutOfRange`.
     public func offsets() async throws {
         try await withHarness { manager, harness in
             let output = StreamOutcome.success(json("done"))
             let writer = try await manager.open()
             let id = writer.id
             let outOfRange = { (index: Int, state: String) in
-                try await expectFlowError(.outOfRange, "subscribe after \(index) to a \(state) stream") {
+                try await expectError(.offsetOutOfRange, "subscribe after \(index) to a \(state) stream") {
                     _ = try await harness.manager.subscribe(id, after: index, in: conformanceScope)
                 }
             }
@@ -54,7 +54,7 @@ extension StreamManagerConformance {
                     "subscribe after \(after.map(String.init) ?? "nil") to a stream finished without chunks")
             }
             let emptyID = empty.id
-            try await expectFlowError(.outOfRange, "subscribe after 1 to a stream finished without chunks") {
+            try await expectError(.offsetOutOfRange, "subscribe after 1 to a stream finished without chunks") {
                 _ = try await harness.manager.subscribe(emptyID, after: 1, in: conformanceScope)
             }
         }

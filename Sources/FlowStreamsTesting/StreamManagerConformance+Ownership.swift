@@ -2,7 +2,7 @@ import FlowStreams
 
 extension StreamManagerConformance {
     /// C42: a stream opened with an owner is found (read, cancelled) only by that principal: for
-    /// another principal, for none, and in another flow it is `NOT_FOUND`, running or finished; a
+    /// another principal, for none, and in another flow it is `notFound`, running or finished; a
     /// stream without an owner is found by anyone in its flow.
     public func c42Ownership() async throws {
         try await withHarness { manager, harness in
@@ -19,10 +19,10 @@ extension StreamManagerConformance {
             try await owned.write(0..<2)
             let ownedID = owned.id
             for (name, scope) in strangers {
-                try await expectFlowError(.notFound, "subscribe by \(name) to alibaba's running stream") {
+                try await expectError(.notFound, "subscribe by \(name) to alibaba's running stream") {
                     _ = try await harness.manager.subscribe(ownedID, after: nil, in: scope)
                 }
-                try await expectFlowError(.notFound, "cancel by \(name) of alibaba's running stream") {
+                try await expectError(.notFound, "cancel by \(name) of alibaba's running stream") {
                     _ = try await harness.manager.cancel(ownedID, in: scope)
                 }
             }
@@ -35,10 +35,10 @@ extension StreamManagerConformance {
             try expectEvents(try await reading.value, expected, "the owner's reader, after the strangers' attempts")
             try expectEvents(try await manager.read(ownedID, in: alibaba), expected, "the owner's replay")
             for (name, scope) in strangers {
-                try await expectFlowError(.notFound, "subscribe by \(name) to alibaba's finished stream") {
+                try await expectError(.notFound, "subscribe by \(name) to alibaba's finished stream") {
                     _ = try await harness.manager.subscribe(ownedID, after: nil, in: scope)
                 }
-                try await expectFlowError(.notFound, "cancel by \(name) of alibaba's finished stream") {
+                try await expectError(.notFound, "cancel by \(name) of alibaba's finished stream") {
                     _ = try await harness.manager.cancel(ownedID, in: scope)
                 }
             }
@@ -56,10 +56,10 @@ extension StreamManagerConformance {
                     first == .chunk(index: 0, chunk(0)),
                     "\(scope.principal ?? "no principal") read \(first.map(render) ?? "the end") from a stream without owner")
             }
-            try await expectFlowError(.notFound, "subscribe from another flow to a stream without owner") {
+            try await expectError(.notFound, "subscribe from another flow to a stream without owner") {
                 _ = try await harness.manager.subscribe(sharedID, after: nil, in: StreamScope(flow: "another-flow"))
             }
-            try await expectFlowError(.notFound, "cancel from another flow of a stream without owner") {
+            try await expectError(.notFound, "cancel from another flow of a stream without owner") {
                 _ = try await harness.manager.cancel(sharedID, in: StreamScope(flow: "another-flow"))
             }
             let sharedResult = try await manager.cancel(sharedID, in: StreamScope(flow: flow, principal: "eve"))

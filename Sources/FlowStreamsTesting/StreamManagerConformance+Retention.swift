@@ -35,10 +35,10 @@ extension StreamManagerConformance {
             try await harness.sweep()
             for (name, stream) in [("succeeded", succeeded), ("failed", failed), ("cancelled", cancelled)] {
                 let id = stream.id
-                try await expectFlowError(.notFound, "subscribe to the \(name) stream after its retention") {
+                try await expectError(.notFound, "subscribe to the \(name) stream after its retention") {
                     _ = try await harness.manager.subscribe(id, after: nil, in: conformanceScope)
                 }
-                try await expectFlowError(.notFound, "cancel of the \(name) stream after its retention") {
+                try await expectError(.notFound, "cancel of the \(name) stream after its retention") {
                     _ = try await harness.manager.cancel(id, in: conformanceScope)
                 }
             }
@@ -57,7 +57,7 @@ extension StreamManagerConformance {
             try await harness.advanceClock(margin * 2)
             try await harness.sweep()
             let id = running.id
-            try await expectFlowError(.notFound, "subscribe to the long-running stream after its retention") {
+            try await expectError(.notFound, "subscribe to the long-running stream after its retention") {
                 _ = try await harness.manager.subscribe(id, after: nil, in: conformanceScope)
             }
         }

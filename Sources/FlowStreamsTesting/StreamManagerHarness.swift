@@ -9,7 +9,7 @@ public import FlowStreams
 /// let manager = InMemoryStreamManager(configuration: configuration, clock: clock)
 /// let harness = StreamManagerHarness(
 ///     manager: manager, retention: configuration.retention,
-///     advanceClock: { clock.advance(by: $0) }, sweep: { manager.sweep() })
+///     advanceClock: { clock.advance(by: $0) }, sweep: { try await manager.sweep() })
 /// ```
 public struct StreamManagerHarness: Sendable {
     /// The manager under test; every check opens streams with new random ids.

@@ -15,7 +15,7 @@ struct PostgresConformanceTests {
         let manager = fixture.manager
         return StreamManagerHarness(
             manager: manager, retention: PostgresConformanceTests.retention,
-            advanceClock: { manager.advanceTime(by: $0) },
+            advanceClock: { fixture.clockShift.advance(by: $0) },
             sweep: { try await manager.sweep() },
             tearDown: { await fixture.stop() })
     }

@@ -44,8 +44,8 @@ struct PostgresManagerTests {
         // Liveness bound (expiry 600 ms + renewal 200 ms), with room for a loaded machine.
         #expect(waited < .seconds(3), "took \(waited)")
         // Ended exactly once: a later write through the dead writer is fenced out.
-        await #expect(throws: FlowError.streamFinished) { try await writer.write([Self.chunk(2)]) }
-        await #expect(throws: FlowError.streamFinished) { try await writer.finish(.success(JSONBytes(unchecked: Array("1".utf8)))) }
+        await #expect(throws: StreamManagerError.streamFinished) { try await writer.write([Self.chunk(2)]) }
+        await #expect(throws: StreamManagerError.streamFinished) { try await writer.finish(.success(JSONBytes(unchecked: Array("1".utf8)))) }
         #expect(try await Self.collect(try await b.manager.subscribe(id, after: 1, in: Self.scope))
                 == [.finished(index: 2, .failure(.writerLost))])
         await a.stop(dropSchema: false)
@@ -143,14 +143,14 @@ struct PostgresManagerTests {
         let events = try await fixture.manager.subscribe(id, after: nil, in: Self.scope)
         let reading = Task { try await Self.collect(events) }
         try await fixture.client.query("DROP SCHEMA \(unescaped: "\"\(fixture.schema)\"") CASCADE")
-        await #expect(throws: FlowError.storageUnavailable) { try await writer.write([Self.chunk(1)]) }
+        await #expect(throws: StreamManagerError.storageUnavailable) { try await writer.write([Self.chunk(1)]) }
         // The reader ends UNAVAILABLE: as a terminal event when the failed write ended the stream
         // first, or as the error of its own failed read when that came first.
         do {
             let all = try await reading.value
             #expect(all.first == .chunk(index: 0, Self.chunk(0)))
             #expect(all.last == .finished(index: 1, .failure(.storageUnavailable)))
-        } catch let error as FlowError {
+        } catch let error as StreamManagerError {
             #expect(error == .storageUnavailable)
         }
         await fixture.stop(dropSchema: false)

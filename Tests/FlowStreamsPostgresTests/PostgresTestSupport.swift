@@ -12,12 +12,18 @@ final class PostgresFixture: Sendable {
     let client: PostgresClient
     let manager: PostgresStreamManager
     let schema: String
+    /// Moves the database's clock for the manager's finish times and retention.
+    let clockShift: DatabaseClockShift
     private let task: Task<Void, Never>
 
-    private init(client: PostgresClient, manager: PostgresStreamManager, schema: String, task: Task<Void, Never>) {
+    private init(
+        client: PostgresClient, manager: PostgresStreamManager, schema: String, clockShift: DatabaseClockShift,
+        task: Task<Void, Never>
+    ) {
         self.client = client
         self.manager = manager
         self.schema = schema
+        self.clockShift = clockShift
         self.task = task
     }
 
@@ -36,7 +42,9 @@ final class PostgresFixture: Sendable {
         configuration.storageWindow = .seconds(5)
         configuration.statementTimeout = .seconds(1)
         configure(&configuration)
-        let manager = try PostgresStreamManager(client: client, configuration: configuration, logger: PostgresTestServer.quietLogger)
+        let clockShift = DatabaseClockShift()
+        let manager = try PostgresStreamManager(
+            client: client, configuration: configuration, clockShift: clockShift, logger: PostgresTestServer.quietLogger)
         let task = Task {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await client.run() }
@@ -44,7 +52,7 @@ final class PostgresFixture: Sendable {
             }
         }
         try await manager.migrate()
-        return PostgresFixture(client: client, manager: manager, schema: schema, task: task)
+        return PostgresFixture(client: client, manager: manager, schema: schema, clockShift: clockShift, task: task)
     }
 
     /// Stops the manager and the client; drops the schema when `dropSchema`.

@@ -40,17 +40,23 @@ struct SQLiteMemoryTests {
             let rate = Double(1_000_000) / (Double(largeWrite.components.seconds) + Double(largeWrite.components.attoseconds) / 1e18)
             print("X3 write: 10^5 chunks in \(smallWrite), 10^6 chunks in \(largeWrite) (\(Int(rate)) chunks/s, batches of \(Self.batch))")
 
-            // Late subscribers in a new manager (a restarted process), one stream after the other.
-            let reader = try makeManager(path: directory.databasePath, retention: .seconds(86_400))
-            defer { reader.close() }
+            // Late subscribers in a new manager (a restarted process), one stream after the other,
+            // through a storage that counts the rows of every page read.
+            var configuration = SQLiteStreamManager.Configuration()
+            configuration.retention = .seconds(86_400)
+            let storage = try SQLiteStreamManager.openStorage(
+                path: directory.databasePath, configuration: configuration, clock: ContinuousClock(), logger: quietLogger)
+            defer { storage.close() }
             let counter = PageCounter()
-            reader.observePageReads { counter.record($0) }
+            let reader = DurableStreamManager(
+                storage: ObservedStorage(storage) { counter.record($0) },
+                configuration: SQLiteStreamManager.engineConfiguration(configuration, storage: storage), logger: quietLogger)
             let smallRead = try await read(small, expecting: 100_000, with: reader, counter: counter)
             let largeRead = try await read(large, expecting: 1_000_000, with: reader, counter: counter)
             for (name, figures) in [("10^5", smallRead), ("10^6", largeRead)] {
                 print("X3 read \(name): \(figures.events) events in \(figures.duration), \(figures.pages) pages (largest \(figures.largestPage) rows), peak RSS growth \(figures.rssGrowth / 1024) KiB")
             }
-            let pageSize = reader.configuration.pageSize
+            let pageSize = configuration.pageSize
             #expect(smallRead.largestPage <= pageSize && largeRead.largestPage <= pageSize)
             #expect(largeRead.pages >= 1_000_000 / pageSize)
             #expect(abs(largeRead.rssGrowth - smallRead.rssGrowth) < 16 << 20)
@@ -73,7 +79,7 @@ struct SQLiteMemoryTests {
     }
 
     private func read(
-        _ id: StreamID, expecting count: Int, with manager: SQLiteStreamManager, counter: PageCounter
+        _ id: StreamID, expecting count: Int, with manager: some StreamManager, counter: PageCounter
     ) async throws -> ReadFigures {
         counter.reset()
         let started = ContinuousClock.now

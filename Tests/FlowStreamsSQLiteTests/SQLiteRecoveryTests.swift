@@ -60,7 +60,7 @@ struct SQLiteRecoveryTests {
                 try await manager.sweep()
             }
             // Still running: an offset at the stored count is out of range only for a running stream.
-            await #expect(throws: FlowError.offsetOutOfRange) { _ = try await manager.subscribe(id, after: 2, in: scope) }
+            await #expect(throws: StreamManagerError.offsetOutOfRange) { _ = try await manager.subscribe(id, after: 2, in: scope) }
             #expect(reader.events.count == 2)
 
             try await writer.write(testChunks(2..<3))
@@ -128,7 +128,7 @@ struct SQLiteRecoveryTests {
             let after = try await readAll(try await second.subscribe(id, after: nil, in: StreamScope(flow: "recovery", principal: "alibaba")))
             #expect(after == before)
             #expect(after == chunks.enumerated().map { .chunk(index: $0.offset, $0.element) } + [.finished(index: 3, .failure(failure))])
-            await #expect(throws: FlowError.streamNotFound) {
+            await #expect(throws: StreamManagerError.notFound) {
                 _ = try await second.subscribe(id, after: nil, in: StreamScope(flow: "recovery", principal: "eve"))
             }
         }
@@ -170,7 +170,7 @@ struct SQLiteRecoveryTests {
                     do {
                         _ = try await manager.subscribe(id, after: nil, in: scope)
                         return false
-                    } catch let error as FlowError where error.status == .notFound {
+                    } catch let error as StreamManagerError where error.code == .notFound {
                         return true
                     }
                 }

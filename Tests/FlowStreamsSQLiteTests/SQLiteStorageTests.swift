@@ -56,7 +56,7 @@ struct SQLiteStorageTests {
             }
             #expect(reader.events == [.chunk(index: 0, testChunk(0))])
             // A late reader agrees: only chunk 0 exists, so resuming after chunk 1 is out of range.
-            await #expect(throws: FlowError.offsetOutOfRange) { _ = try await manager.subscribe(id, after: 1, in: scope) }
+            await #expect(throws: StreamManagerError.offsetOutOfRange) { _ = try await manager.subscribe(id, after: 1, in: scope) }
             #expect(try await readFirst(manager, id) == .chunk(index: 0, testChunk(0)))
 
             try await holder.unlock()
@@ -85,7 +85,7 @@ struct SQLiteStorageTests {
             let holder = try LockHolder(path: directory.databasePath)
             try await holder.lock()
             let started = ContinuousClock.now
-            await #expect(throws: FlowError.storageUnavailable) { try await writer.write(testChunks(1..<2)) }
+            await #expect(throws: StreamManagerError.storageUnavailable) { try await writer.write(testChunks(1..<2)) }
             let failedAfter = ContinuousClock.now - started
             #expect(failedAfter >= .milliseconds(300) && failedAfter < .seconds(10))
             // The database is still locked: readers here get the terminal from memory, no hang.
@@ -94,8 +94,8 @@ struct SQLiteStorageTests {
             #expect(reader.events == expected)
             #expect(try await readAll(try await manager.subscribe(id, after: nil, in: scope)) == expected)
             #expect(logs.count(.error, containing: "storage unavailable") >= 1)
-            await #expect(throws: FlowError.streamFinished) { try await writer.write(testChunks(1..<2)) }
-            await #expect(throws: FlowError.streamFinished) { try await writer.finish(.success(.null)) }
+            await #expect(throws: StreamManagerError.streamFinished) { try await writer.write(testChunks(1..<2)) }
+            await #expect(throws: StreamManagerError.streamFinished) { try await writer.finish(.success(.null)) }
 
             // Storage is back: the next sweep stores the terminal; the failed chunk was never stored.
             try await holder.unlock()
@@ -124,7 +124,7 @@ struct SQLiteStorageTests {
                 _ = try Int.fetchOne(db, sql: "PRAGMA max_page_count = \(pages)")
             }
             let big = (0..<64).map { JSONBytes(unchecked: Array("\"\(String(repeating: "x", count: 4096 + $0))\"".utf8)) }
-            await #expect(throws: FlowError.storageUnavailable) { try await writer.write(big) }
+            await #expect(throws: StreamManagerError.storageUnavailable) { try await writer.write(big) }
 
             let expected = testEvents(0..<2, then: .failure(.storageUnavailable))
             #expect(try await reader.end() == nil)
@@ -134,7 +134,7 @@ struct SQLiteStorageTests {
             let stored = try await LockHolder(path: directory.databasePath).stored(id)
             #expect(stored.chunks == 2)
             let errors = logs.all.filter { $0.level == .error }
-            #expect(errors.contains { $0.message == "storage unavailable" && $0.metadata["flowstreams.sqlite.error"] == "SQLite error 13" })
+            #expect(errors.contains { $0.message == "storage unavailable" && $0.metadata["flowstreams.storage.error"] == "SQLite error 13" })
             // Ids stay out of error logs (they are secrets when streams have no owner).
             #expect(errors.allSatisfy { entry in !entry.metadata.values.contains { $0.contains(id.rawValue) } })
         }
@@ -153,12 +153,12 @@ struct SQLiteStorageTests {
             try await reader.wait(untilCount: 3)
 
             try FileManager.default.removeItem(atPath: directory.databasePath)
-            await #expect(throws: FlowError.storageUnavailable) { try await writer.write(testChunks(3..<4)) }
+            await #expect(throws: StreamManagerError.storageUnavailable) { try await writer.write(testChunks(3..<4)) }
             #expect(try await reader.end() == nil)
             #expect(reader.events == testEvents(0..<3, then: .failure(.storageUnavailable)))
-            #expect(logs.all.contains { $0.level == .error && $0.metadata["flowstreams.sqlite.error"]?.contains("removed or replaced") == true })
+            #expect(logs.all.contains { $0.level == .error && $0.metadata["flowstreams.storage.error"]?.contains("removed or replaced") == true })
             // Opening a new stream fails the same way instead of writing into the vanished file.
-            await #expect(throws: FlowError.storageUnavailable) { _ = try await manager.open(.random(), in: scope) }
+            await #expect(throws: StreamManagerError.storageUnavailable) { _ = try await manager.open(.random(), in: scope) }
         }
     }
 

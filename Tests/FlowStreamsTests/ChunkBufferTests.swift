@@ -30,6 +30,6 @@ struct ChunkBufferTests {
     func oversizedChunk() async throws {
         let buffer = ChunkBuffer(limits: .init(chunks: 4, bytes: 1024, chunkBytes: 8))
         await #expect(throws: FlowError.chunkTooLarge) { try await buffer.append(JSONBytes(unchecked: Array("\"123456789\"".utf8))) }
-        #expect(buffer.sawOversizedChunk)
+        #expect(buffer.exceededLimit == .chunkTooLarge)
     }
 }

@@ -17,7 +17,7 @@ struct InMemoryStreamManagerTests {
         let manager = InMemoryStreamManagerTests.makeManager(clock: clock)
         return StreamManagerHarness(
             manager: manager, retention: InMemoryStreamManagerTests.retention,
-            advanceClock: { clock.advance(by: $0) }, sweep: { manager.sweep() })
+            advanceClock: { clock.advance(by: $0) }, sweep: { try await manager.sweep() })
     }
 
     @Test("C23 open, write, finish: a subscriber gets the chunks then the output")
@@ -78,7 +78,7 @@ struct InMemoryStreamManagerTests {
                 do {
                     _ = try await manager.subscribe(id, after: nil, in: scope)
                     return false
-                } catch let error as FlowError where error.status == .notFound {
+                } catch let error as StreamManagerError where error.code == .notFound {
                     return true
                 }
             }

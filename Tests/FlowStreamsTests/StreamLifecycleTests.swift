@@ -33,7 +33,7 @@ struct StreamLifecycleTests {
 
         #expect(lifecycle.finish(failure) == .reject)
         #expect(lifecycle.finish(output) == .reject)
-        #expect(throws: FlowError.streamFinished) { try lifecycle.append(1) }
+        #expect(throws: StreamManagerError.streamFinished) { try lifecycle.append(1) }
         #expect(lifecycle.state == .finished(chunkCount: 4, output))
     }
 
@@ -45,7 +45,7 @@ struct StreamLifecycleTests {
         #expect(running.state == .finished(chunkCount: 2, .failure(.streamCancelled)))
         #expect(running.cancel() == .none)
         #expect(running.finish(output) == .reject)
-        #expect(throws: FlowError.streamFinished) { try running.append(1) }
+        #expect(throws: StreamManagerError.streamFinished) { try running.append(1) }
         #expect(running.outcome == .failure(.streamCancelled))
 
         var empty = StreamLifecycle()
@@ -124,7 +124,7 @@ struct StreamLifecycleTests {
         if let first = testCase.first {
             #expect(try lifecycle.firstIndex(after: testCase.lastIndex) == first)
         } else {
-            #expect(throws: FlowError.offsetOutOfRange) { try lifecycle.firstIndex(after: testCase.lastIndex) }
+            #expect(throws: StreamManagerError.offsetOutOfRange) { try lifecycle.firstIndex(after: testCase.lastIndex) }
         }
     }
 }

@@ -61,7 +61,7 @@ public struct FlowHandler: Sendable {
                 case .alreadyFinished:
                     return FlowHTTPResponse(status: .noContent)
                 }
-            } catch let error as FlowError where error.status == .notFound {
+            } catch let error as StreamManagerError where error.code == .notFound {
                 metrics.notFoundAnswers.increment()
                 throw error
             }
@@ -82,7 +82,7 @@ public struct FlowHandler: Sendable {
             let events: StreamEvents
             do {
                 events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
-            } catch let error as FlowError where error.status == .notFound {
+            } catch let error as StreamManagerError where error.code == .notFound {
                 metrics.notFoundAnswers.increment()
                 throw error
             }
@@ -118,7 +118,7 @@ public struct FlowHandler: Sendable {
         let events: StreamEvents
         do {
             events = try await manager.subscribe(id, after: lastIndex, in: scope(caller))
-        } catch let error as FlowError where error.status == .notFound {
+        } catch let error as StreamManagerError where error.code == .notFound {
             logger.debug("resume of an unknown stream", metadata: ["flowstreams.stream.id": "\(id)"])
             metrics.noContentAnswers.increment()
             return FlowHTTPResponse(status: .noContent)
@@ -154,6 +154,8 @@ public struct FlowHandler: Sendable {
             return try await body()
         } catch let error as FlowError {
             return .error(error)
+        } catch let error as StreamManagerError {
+            return .error(error.flowError)
         } catch {
             logger.error("request failed", metadata: ["flowstreams.error": "\(String(reflecting: error))"])
             return .error(.internalError)

@@ -38,10 +38,10 @@ enum SSEWriter {
                     guard let next = try await iterator.next() else { return }
                     event = next
                 }
-            } catch let error as FlowError {
+            } catch let error as StreamManagerError {
                 // Storage failed while reading: the reader gets the error instead of a hang.
                 let index = ids ? iterator.upcomingIndex : nil
-                try await write(pending + SSEEncoder.terminalFrame(.failure(error), index: index))
+                try await write(pending + SSEEncoder.terminalFrame(.failure(error.flowError), index: index))
                 return
             }
             switch event {

@@ -2,7 +2,9 @@ import Synchronization
 
 /// The bounded write buffer between a flow and where its chunks go (storage, or the response of a
 /// run without a stream manager). `append` suspends while the buffer is full; the consumer takes
-/// everything buffered at once, so storage commits many chunks per transaction (group commit).
+/// everything buffered at once, so storage commits many chunks per transaction (group commit). A
+/// chunk for a waiting consumer only wakes it: it takes what is buffered when it runs, by which time
+/// a fast flow has usually added more (batches follow the load; an idle stream's chunk goes at once).
 final class ChunkBuffer: Sendable {
     /// Limits of the write buffer.
     struct Limits: Sendable, Hashable {
@@ -33,7 +35,8 @@ final class ChunkBuffer: Sendable {
         var pending: [JSONBytes] = []
         var pendingBytes = 0
         var waitingProducers: [Producer] = []
-        var consumer: CheckedContinuation<Batch, Never>?
+        /// The waiting consumer, resumed with `true` when there is something to take, `false` when interrupted.
+        var consumer: CheckedContinuation<Bool, Never>?
         var closed = false
         var failure: (any Error)?
         var nextProducerID = 0
@@ -71,7 +74,7 @@ final class ChunkBuffer: Sendable {
     /// - Throws: The consumer's error once it failed; `CancellationError` if the task is cancelled while waiting.
     func append(_ chunk: JSONBytes) async throws {
         enum Admission {
-            case accepted(wake: (CheckedContinuation<Batch, Never>, Batch)?)
+            case accepted(wake: CheckedContinuation<Bool, Never>?)
             case wait(Int)
             case failed(any Error)
         }
@@ -79,9 +82,8 @@ final class ChunkBuffer: Sendable {
         func admitNow(_ state: inout State) -> Admission? {
             guard state.waitingProducers.isEmpty && state.hasRoom(for: chunk, limits: limits) else { return nil }
             state.accept(chunk)
-            guard let consumer = state.consumer, let batch = state.takeBatch() else { return .accepted(wake: nil) }
-            state.consumer = nil
-            return .accepted(wake: (consumer, batch))
+            defer { state.consumer = nil }
+            return .accepted(wake: state.consumer)
         }
         let admission: Admission = state.withLock { state in
             if let failure = state.failure { return .failed(failure) }
@@ -105,7 +107,7 @@ final class ChunkBuffer: Sendable {
         case .failed(let error):
             throw error
         case .accepted(let wake):
-            if let (consumer, batch) = wake { consumer.resume(returning: batch) }
+            wake?.resume(returning: true)
         case .wait(let id):
             try await withTaskCancellationHandler {
                 try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
@@ -120,7 +122,7 @@ final class ChunkBuffer: Sendable {
                     switch decision {
                     case .failed(let error): continuation.resume(throwing: error)
                     case .accepted(let wake):
-                        if let (consumer, batch) = wake { consumer.resume(returning: batch) }
+                        wake?.resume(returning: true)
                         continuation.resume()
                     case .wait, nil: break
                     }
@@ -139,39 +141,45 @@ final class ChunkBuffer: Sendable {
     /// that error, whatever the flow did next.
     var exceededLimit: FlowError? { state.withLock { $0.exceededLimit } }
 
-    /// Whether the flow tried to send a chunk over the size limit.
-    var sawOversizedChunk: Bool { exceededLimit == .chunkTooLarge }
-
     /// Takes everything buffered, waiting until there is something; `.closed` once the producer
     /// closed the buffer and everything was taken.
     func take() async -> Batch {
+        while true {
+            let (batch, admitted) = state.withLock { state -> (Batch?, [Producer]) in
+                guard let batch = state.takeBatch() else { return (nil, []) }
+                return (batch, admitWaiting(&state))
+            }
+            for producer in admitted { producer.continuation.resume() }
+            if let batch { return batch }
+            guard await waitForChunks() else { return .interrupted }
+        }
+    }
+
+    /// Waits until a chunk is appended or the buffer closed. - Returns: `false` when the task was cancelled.
+    private func waitForChunks() async -> Bool {
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Batch, Never>) in
-                let (batch, admitted) = state.withLock { state -> (Batch?, [Producer]) in
-                    if Task.isCancelled { return (.interrupted, []) }
-                    guard let batch = state.takeBatch() else {
-                        state.consumer = continuation
-                        return (nil, [])
-                    }
-                    return (batch, admitWaiting(&state))
+            await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
+                let ready = state.withLock { state -> Bool? in
+                    if Task.isCancelled { return false }
+                    if !state.pending.isEmpty || state.closed { return true }
+                    state.consumer = continuation
+                    return nil
                 }
-                for producer in admitted { producer.continuation.resume() }
-                if let batch { continuation.resume(returning: batch) }
+                if let ready { continuation.resume(returning: ready) }
             }
         } onCancel: {
-            state.withLock { state in defer { state.consumer = nil }; return state.consumer }?.resume(returning: .interrupted)
+            state.withLock { state in defer { state.consumer = nil }; return state.consumer }?.resume(returning: false)
         }
     }
 
     /// The producer is done: the consumer gets what is left, then `.closed`.
     func close() {
-        let consumer = state.withLock { state -> (CheckedContinuation<Batch, Never>, Batch)? in
+        let consumer = state.withLock { state -> CheckedContinuation<Bool, Never>? in
             state.closed = true
-            guard let consumer = state.consumer, let batch = state.takeBatch() else { return nil }
-            state.consumer = nil
-            return (consumer, batch)
+            defer { state.consumer = nil }
+            return state.consumer
         }
-        consumer.map { $0.0.resume(returning: $0.1) }
+        consumer?.resume(returning: true)
     }
 
     /// The consumer failed: waiting and later `append`s throw `error`.

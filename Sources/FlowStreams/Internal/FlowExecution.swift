@@ -28,7 +28,7 @@ enum FlowExecution {
                     } catch {
                         // The stream ended under the flow (a cancel, a lost writer): to the flow that
                         // reads as cancellation, whichever arrives first, the error or the task cancel.
-                        let isFinished = (error as? FlowError) == .streamFinished
+                        let isFinished = (error as? StreamManagerError)?.code == .streamFinished
                         buffer.fail(isFinished ? CancellationError() : error)
                         return error
                     }
@@ -70,6 +70,7 @@ enum FlowExecution {
         case nil: break
         }
         if let error = error as? FlowError { return error }
+        if let error = error as? StreamManagerError { return error.flowError }
         if error is CancellationError { return .streamCancelled }
         logger.error("flow failed", metadata: ["flowstreams.error": "\(String(reflecting: error))"])
         return .internalError

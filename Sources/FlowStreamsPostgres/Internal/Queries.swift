@@ -27,17 +27,6 @@ struct Queries: Sendable {
         return try await rows.collect().count == 1
     }
 
-    enum AppendResult {
-        /// The chunks are stored at `base...`.
-        case appended
-        /// An earlier attempt already stored them (its commit was lost on the way back).
-        case alreadyStored
-        /// The stream has finished (or is gone): nothing was stored.
-        case finished
-        /// The stored count is not what the writer expects: a second writer, which cannot happen.
-        case outOfStep(stored: Int)
-    }
-
     /// Appends `chunks` at index `base` if the stream still runs with exactly `base` chunks
     /// (fencing), renews its lease, and notifies the other instances, all in one statement.
     func appendChunks(id: StreamID, chunks: [JSONBytes], at base: Int, leaseMilliseconds: Int) async throws -> AppendResult {
@@ -106,7 +95,7 @@ struct Queries: Sendable {
     }
 
     /// One snapshot: the stream's row and up to `limit` chunks from index `from`.
-    func page(id: StreamID, from index: Int, limit: Int) async throws -> (StoredStream?, [StreamEvent]) {
+    func page(id: StreamID, from index: Int, limit: Int) async throws -> StoredPage? {
         let rows = try await client.query("""
             SELECT 0 AS kind, flow, owner, status, chunk_count, output, error_status, error_message, error_details,
                    NULL::integer AS idx, NULL::bytea AS bytes
@@ -118,38 +107,40 @@ struct Queries: Sendable {
             ORDER BY kind, idx
             """, logger: logger)
         var stream: StoredStream?
-        var events: [StreamEvent] = []
+        var chunks: [StoredChunk] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()
             if try cells[0].decode(Int.self) == 0 {
                 stream = try StoredStream(row, offset: 1)
             } else if stream != nil {
                 var bytes = try cells[10].decode(ByteBuffer.self)
-                events.append(.chunk(index: try cells[9].decode(Int.self), JSONBytes(unchecked: bytes.readBytes(length: bytes.readableBytes) ?? [])))
+                chunks.append(StoredChunk(
+                    index: try cells[9].decode(Int.self), bytes: JSONBytes(unchecked: bytes.readBytes(length: bytes.readableBytes) ?? [])))
             }
         }
-        return (stream, events)
+        return stream.map { StoredPage(stream: $0, chunks: chunks) }
     }
 
     // MARK: Leases
 
     /// Renews the leases of running streams among `ids`.
     /// - Returns: The ids whose lease was renewed (the others have finished).
-    func renewLeases(ids: [String], leaseMilliseconds: Int) async throws -> Set<String> {
-        guard !ids.isEmpty else { return [] }
+    func renewLeases(ids streamIDs: [StreamID], leaseMilliseconds: Int) async throws -> Set<StreamID> {
+        guard !streamIDs.isEmpty else { return [] }
+        let ids = streamIDs.map(\.rawValue)
         let rows = try await client.query("""
             UPDATE \(unescaped: tables.streams) SET lease_expires_at = now() + \(leaseMilliseconds) * interval '1 millisecond'
             WHERE id = ANY(\(ids)::text[]) AND status = 'running' RETURNING id
             """, logger: logger)
-        var renewed: Set<String> = []
-        for try await id in rows.decode(String.self) { renewed.insert(id) }
+        var renewed: Set<StreamID> = []
+        for try await id in rows.decode(String.self) { if let id = StreamID(id) { renewed.insert(id) } }
         return renewed
     }
 
     /// Ends every running stream whose lease has expired with `UNAVAILABLE "Stream writer lost."`
     /// (exactly once, by a conditional update) and notifies the instances.
     /// - Returns: The ids ended.
-    func loseExpiredStreams() async throws -> [String] {
+    func loseExpiredStreams() async throws -> [StreamID] {
         let t = StoredOutcome(.failure(.writerLost))
         let rows = try await client.query("""
             WITH lost AS (
@@ -162,24 +153,25 @@ struct Queries: Sendable {
             )
             SELECT lost.id, pg_notify(\(channel), 't:' || lost.id)::text FROM lost
             """, logger: logger)
-        var lost: [String] = []
-        for try await row in rows { lost.append(try row.makeRandomAccess()[0].decode(String.self)) }
+        var lost: [StreamID] = []
+        for try await row in rows { if let id = StreamID(try row.makeRandomAccess()[0].decode(String.self)) { lost.append(id) } }
         return lost
     }
 
     // MARK: Re-checks and retention
 
     /// The chunk count and status of the streams among `ids` that exist.
-    func states(ids: [String]) async throws -> [String: StreamMark] {
-        guard !ids.isEmpty else { return [:] }
+    func marks(ids streamIDs: [StreamID]) async throws -> [StreamID: StreamMark] {
+        guard !streamIDs.isEmpty else { return [:] }
+        let ids = streamIDs.map(\.rawValue)
         let rows = try await client.query("""
             SELECT id, status, chunk_count FROM \(unescaped: tables.streams) WHERE id = ANY(\(ids)::text[])
             """, logger: logger)
-        var states: [String: StreamMark] = [:]
+        var marks: [StreamID: StreamMark] = [:]
         for try await (id, status, count) in rows.decode((String, String, Int).self) {
-            states[id] = StreamMark(chunkCount: count, finished: status != "running")
+            if let id = StreamID(id) { marks[id] = StreamMark(chunkCount: count, finished: status != "running") }
         }
-        return states
+        return marks
     }
 
     /// Deletes up to `limit` finished streams (with their chunks) that finished at least `retention` ago.
@@ -201,10 +193,4 @@ struct Queries: Sendable {
         for try await count in rows.decode(Int.self) { return count }
         return 0
     }
-}
-
-/// What a re-check learns of a stream: enough to tell whether its readers must look again.
-struct StreamMark: Hashable, Sendable {
-    var chunkCount: Int
-    var finished: Bool
 }

@@ -20,19 +20,9 @@ enum Queries {
     static let insertGroupSQL = "INSERT INTO chunks (stream_id, idx, bytes) VALUES "
         + Array(repeating: "(?, ?, ?)", count: insertGroup).joined(separator: ", ")
 
-    enum AppendResult {
-        /// The chunks are stored at `base...`.
-        case appended
-        /// An earlier attempt already stored them (its commit reported an error but succeeded).
-        case alreadyStored
-        /// The stream has finished (or is gone): nothing was stored.
-        case finished
-        /// The stored count is not what the writer expects: a second writer, which cannot happen.
-        case outOfStep(stored: Int)
-    }
-
-    /// Appends `chunks` at index `base`, if the stream is still running and has exactly `base` chunks (fencing).
-    static func appendChunks(_ db: Database, id: StreamID, chunks: [JSONBytes], at base: Int) throws -> AppendResult {
+    /// Appends a batch at its base, if the stream is still running and has exactly `base` chunks (fencing).
+    static func appendChunks(_ db: Database, _ append: ChunkAppend) throws -> AppendResult {
+        let (id, chunks, base) = (append.id, append.chunks, append.base)
         let select = try db.cachedStatement(sql: "SELECT status, chunk_count FROM streams WHERE id = ?")
         guard let row = try Row.fetchOne(select, arguments: [id.rawValue]) else { return .finished }
         let status: String = row[0]
@@ -97,19 +87,33 @@ enum Queries {
         return db.changesCount
     }
 
-    /// At most `limit` chunk events from index `from` on, in order.
-    static func chunkPage(_ db: Database, id: StreamID, from index: Int, limit: Int) throws -> [StreamEvent] {
+    /// A stream's row, as the engine needs it.
+    static func stream(_ db: Database, id: StreamID) throws -> StoredStream? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT flow, owner, status, chunk_count, output, error_status, error_message, error_details
+            FROM streams WHERE id = ?
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [id.rawValue]) else { return nil }
+        return StoredStream(
+            flow: row[0], owner: row[1], chunkCount: row[3],
+            outcome: StoredOutcome.outcome(
+                status: row[2], output: (row[4] as Data?).map { Array($0) }, errorStatus: row[5], errorMessage: row[6],
+                errorDetails: (row[7] as Data?).map { Array($0) }))
+    }
+
+    /// At most `limit` chunks from index `from` on, in order.
+    static func chunkPage(_ db: Database, id: StreamID, from index: Int, limit: Int) throws -> [StoredChunk] {
         let statement = try db.cachedStatement(sql: """
             SELECT idx, bytes FROM chunks WHERE stream_id = ? AND idx >= ? ORDER BY idx LIMIT ?
             """)
-        var events: [StreamEvent] = []
-        events.reserveCapacity(limit)
+        var chunks: [StoredChunk] = []
+        chunks.reserveCapacity(limit)
         let rows = try Row.fetchCursor(statement, arguments: [id.rawValue, index, limit])
         while let row = try rows.next() {
             let bytes = try row.withUnsafeData(atIndex: 1) { data in data.map { Array($0) } ?? [] }
-            events.append(.chunk(index: row[0], JSONBytes(unchecked: bytes)))
+            chunks.append(StoredChunk(index: row[0], bytes: JSONBytes(unchecked: bytes)))
         }
-        return events
+        return chunks
     }
 
     /// Ids of finished streams whose `finished_at` is at or before `cutoff`, at most `limit`.

@@ -46,9 +46,9 @@ func expectEvents(
         fileID: fileID, line: line)
 }
 
-/// Runs `operation` (with a time limit) and fails unless it throws a `FlowError` with `status`.
-func expectFlowError(
-    _ status: FlowStatus, _ what: String, fileID: String = #fileID, line: Int = #line,
+/// Runs `operation` (with a time limit) and fails unless it throws a `StreamManagerError` with `code`.
+func expectError(
+    _ code: StreamManagerError.Code, _ what: String, fileID: String = #fileID, line: Int = #line,
     _ operation: @escaping @Sendable () async throws -> Void
 ) async throws {
     let thrown: (any Error)? = try await withTimeout(stepLimit, what, fileID: fileID, line: line) {
@@ -60,12 +60,12 @@ func expectFlowError(
         }
     }
     guard let thrown else {
-        throw ConformanceFailure("\(what): succeeded, expected \(status)", fileID: fileID, line: line)
+        throw ConformanceFailure("\(what): succeeded, expected \(code)", fileID: fileID, line: line)
     }
-    guard let error = thrown as? FlowError else {
-        throw ConformanceFailure("\(what): threw \(type(of: thrown)) \(thrown), expected FlowError \(status)", fileID: fileID, line: line)
+    guard let error = thrown as? StreamManagerError else {
+        throw ConformanceFailure("\(what): threw \(type(of: thrown)) \(thrown), expected StreamManagerError \(code)", fileID: fileID, line: line)
     }
-    try expect(error.status == status, "\(what): threw \(error.status), expected \(status)", fileID: fileID, line: line)
+    try expect(error.code == code, "\(what): threw \(error.code), expected \(code)", fileID: fileID, line: line)
 }
 
 // MARK: - Rendering
