@@ -65,7 +65,9 @@ public struct FlowServer: Sendable {
         extraRoutes.append(configure)
     }
 
-    /// The router with every flow, the CORS, not-found and access-log middleware.
+    /// The router with every flow, the CORS, not-found and access-log middleware. Served by an
+    /// application of your own, it has none of the connection limits and no remote address for the
+    /// per-client limit (`run()` adds both).
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
         router.add(middleware: AccessLogMiddleware(log: FlowAccessLog(logger: flows.logger)))

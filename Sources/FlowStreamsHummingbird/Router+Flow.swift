@@ -13,6 +13,9 @@ extension Router {
     /// router.addFlow(streamy, options: .init(streamManager: InMemoryStreamManager(), runner: runner))
     /// // add `runner` (and the manager, when it is a Service) to the app's ServiceGroup
     /// ```
+    /// Callers without a principal count against `runner.maximumRunningStreamsPerClient` by their
+    /// remote address when the router's context knows it (`RemoteAddressRequestContext`, as a
+    /// `FlowServer`'s does); otherwise only the global and per-principal limits apply.
     /// - Parameters:
     ///   - flow: The flow.
     ///   - path: Where to serve it; defaults to `/<flow name>`.
