@@ -17,6 +17,8 @@ final class ConnectionState {
     /// Requests whose head arrived and whose response has not ended.
     private var unanswered = 0
     private var isIdle = false
+    /// A pipelined request is held back: no read deadline runs.
+    private var holding = false
     private var readDeadline: Scheduled<Void>?
     private var idleTimer: Scheduled<Void>?
 
@@ -57,6 +59,23 @@ final class ConnectionState {
         update()
     }
 
+    /// A pipelined request is held back (and the connection reads no more) until the response
+    /// before it ends: the time it waits is not the client's, so its read deadline stops.
+    func holdStarted() {
+        holding = true
+        readDeadline?.cancel()
+        readDeadline = nil
+    }
+
+    /// The held requests were passed on: one still being received gets a whole read deadline.
+    func holdEnded() {
+        guard holding else { return }
+        holding = false
+        guard receiving, readDeadline == nil else { return }
+        receiving = false
+        startReceiving()
+    }
+
     /// A response was written in full.
     func responseEnded() {
         unanswered = max(0, unanswered - 1)
@@ -79,6 +98,7 @@ final class ConnectionState {
     private func startReceiving() {
         guard !receiving, let context else { return }
         receiving = true
+        guard !holding else { return }
         readDeadline = context.eventLoop.assumeIsolated().scheduleTask(in: TimeAmount(limits.requestReadDeadline)) {
             [self] in
             readDeadline = nil

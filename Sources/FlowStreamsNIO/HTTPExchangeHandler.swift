@@ -39,6 +39,7 @@ final class HTTPExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end: state.requestEnded()
         }
         if !held.isEmpty || (Self.isHead(part) && !keepAlive.isEmpty) {
+            if held.isEmpty { state.holdStarted() }
             held.append(part)
         } else {
             pass(part, context: context)
@@ -67,7 +68,9 @@ final class HTTPExchangeHandler: ChannelDuplexHandler, RemovableChannelHandler {
             passed = true
         }
         if passed { context.fireChannelReadComplete() }
-        if held.isEmpty && readPending {
+        guard held.isEmpty else { return }
+        state.holdEnded()
+        if readPending {
             readPending = false
             context.read()
         }

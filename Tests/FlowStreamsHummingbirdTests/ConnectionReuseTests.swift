@@ -79,6 +79,27 @@ struct ConnectionReuseTests {
         }
     }
 
+    @Test("X17 a large request pipelined behind a slow answer waits unread, its read deadline stopped, and is answered next",
+          arguments: Framework.allCases)
+    func pipelinedBehindSlowAnswer(framework: Framework) async throws {
+        try await withFlowServer(framework: framework, configure: { $0.requestReadDeadline = .seconds(1) }, flows: {
+            $0.addFlow(Fixtures.bulk)
+            $0.addFlow(Fixtures.echo)
+        }) { port in
+            let connection = try await RawTCPConnection.connect(port: port)
+            let slow = Self.post("/bulk", body: #"{"data":{"chunks":2,"size":20,"delayMilliseconds":800}}"#)
+            let large = String(repeating: "a", count: 512 << 10)
+            let next = Self.post("/echo", "Connection: close\r\n", body: #"{"data":"\#(large)"}"#)
+            try await connection.send(Array((slow + next).utf8))
+            let (bytes, closed) = await connection.readUntilClose(timeout: .seconds(20))
+            let text = String(decoding: bytes, as: UTF8.self)
+            #expect(closed)
+            #expect(text.contains(#"{"result":2}"#), "\(text.prefix(300))")
+            #expect(text.hasSuffix(#"{"result":"Echo: \#(large)"}"#), "\(text.suffix(80))")
+            await connection.close()
+        }
+    }
+
     /// The values of a header in every response head of `text`, lower-cased.
     static func headerValues(_ text: String, _ name: String) -> [String] {
         text.components(separatedBy: "\r\n").compactMap { line in
