@@ -63,6 +63,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The connection limits both web frameworks share (read deadline, idle timeout, connection
+        // count, pipelining and keep-alive, header limits): NIO channel handlers. Not a product.
+        .target(
+            name: "FlowStreamsNIO",
+            dependencies: [
+                "FlowStreams",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "FlowStreamsSQLite",
             dependencies: [
@@ -88,10 +100,13 @@ let package = Package(
             name: "FlowStreamsVapor",
             dependencies: [
                 "FlowStreams",
+                "FlowStreamsNIO",
                 .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -100,6 +115,7 @@ let package = Package(
             name: "FlowStreamsHummingbird",
             dependencies: [
                 "FlowStreams",
+                "FlowStreamsNIO",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
@@ -156,6 +172,7 @@ let package = Package(
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
+                .target(name: "FlowStreamsVapor", condition: vapor),
                 "FlowStreamsTesting",
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -31,7 +31,7 @@ public struct CallerContext: Sendable, Hashable {
 }
 
 /// What a context provider sees of a request: method, headers (names are case-insensitive) and the
-/// input JSON (`nil` on GET and DELETE).
+/// input JSON (`nil` on GET and DELETE, and on a resume sent without a body).
 public struct ContextRequest: Sendable {
     public var method: HTTPRequest.Method
     public var headers: HTTPFields

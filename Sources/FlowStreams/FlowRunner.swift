@@ -28,9 +28,12 @@ public final class FlowRunner: Service {
         /// Streaming runs allowed at once in this process; more get `429 RESOURCE_EXHAUSTED "Too many
         /// running streams."`. Defaults to 10,000.
         public var maximumRunningStreams: Int = 10_000
-        /// Streaming runs one principal may have at once (callers without a principal count only
-        /// against the global limit). Defaults to 100.
+        /// Streaming runs one principal may have at once. Defaults to 100.
         public var maximumRunningStreamsPerPrincipal: Int = 100
+        /// Streaming runs one client without a principal may have at once, the client named by its
+        /// remote address (or by the header a trusted proxy sets, `clientAddressHeader`). Callers
+        /// behind one proxy or NAT share it. Defaults to 100.
+        public var maximumRunningStreamsPerClient: Int = 100
         /// Where metrics go. Defaults to the bootstrapped `MetricsSystem`.
         public var metrics: FlowMetrics = FlowMetrics()
 
@@ -52,7 +55,14 @@ public final class FlowRunner: Service {
 
     /// A place among the running streams, taken by `admit` and given back by `release`.
     struct Ticket: Sendable {
-        let principal: String?
+        /// Whose place it is: the principal, else the client; `nil` for neither.
+        let owner: Owner?
+    }
+
+    /// Who a limit below the global one counts against.
+    enum Owner: Hashable, Sendable {
+        case principal(String)
+        case client(String)
     }
 
     private struct State {
@@ -61,7 +71,7 @@ public final class FlowRunner: Service {
         var nextRun = 0
         var idleWaiter: CheckedContinuation<Void, Never>?
         var admitted = 0
-        var admittedByPrincipal: [String: Int] = [:]
+        var admittedByOwner: [Owner: Int] = [:]
     }
 
     public let configuration: Configuration
@@ -113,20 +123,24 @@ public final class FlowRunner: Service {
         guard case .enqueued = submit.yield(job) else { throw FlowError.shuttingDown }
     }
 
-    /// Takes a place for a streaming run of `principal`.
+    /// Takes a place for a streaming run of `principal`, or of `client` when there is no principal.
+    /// - Parameters:
+    ///   - principal: Who is calling, as the context provider named them.
+    ///   - client: The caller's address, counted only without a principal.
     /// - Throws: `RESOURCE_EXHAUSTED "Too many running streams."` over a limit; `UNAVAILABLE "Server
     ///   shutting down."` once shutdown has begun.
-    func admit(principal: String?) throws(FlowError) -> Ticket {
+    func admit(principal: String?, client: String? = nil) throws(FlowError) -> Ticket {
+        let owner: Owner? = principal.map(Owner.principal) ?? client.map(Owner.client)
         let result: Result<Ticket, FlowError> = state.withLock { state in
             guard state.accepting else { return .failure(.shuttingDown) }
             guard state.admitted < configuration.maximumRunningStreams else { return .failure(.tooManyStreams) }
-            if let principal {
-                let count = state.admittedByPrincipal[principal, default: 0]
-                guard count < configuration.maximumRunningStreamsPerPrincipal else { return .failure(.tooManyStreams) }
-                state.admittedByPrincipal[principal] = count + 1
+            if let owner {
+                let count = state.admittedByOwner[owner, default: 0]
+                guard count < limit(of: owner) else { return .failure(.tooManyStreams) }
+                state.admittedByOwner[owner] = count + 1
             }
             state.admitted += 1
-            return .success(Ticket(principal: principal))
+            return .success(Ticket(owner: owner))
         }
         let ticket = try result.get()
         configuration.metrics.runningFlows.increment()
@@ -137,12 +151,19 @@ public final class FlowRunner: Service {
     func release(_ ticket: Ticket) {
         state.withLock { state in
             state.admitted -= 1
-            if let principal = ticket.principal {
-                let count = state.admittedByPrincipal[principal, default: 1] - 1
-                state.admittedByPrincipal[principal] = count == 0 ? nil : count
+            if let owner = ticket.owner {
+                let count = state.admittedByOwner[owner, default: 1] - 1
+                state.admittedByOwner[owner] = count == 0 ? nil : count
             }
         }
         configuration.metrics.runningFlows.decrement()
+    }
+
+    private func limit(of owner: Owner) -> Int {
+        switch owner {
+        case .principal: return configuration.maximumRunningStreamsPerPrincipal
+        case .client: return configuration.maximumRunningStreamsPerClient
+        }
     }
 
     // MARK: Running one job

@@ -1,4 +1,5 @@
 public import FlowStreams
+import FlowStreamsNIO
 public import Hummingbird
 import HummingbirdCore
 public import Logging
@@ -8,7 +9,8 @@ import Foundation
 import NIOCore
 
 /// A ready-made server for many flows: mounts them by name or path under a prefix, with CORS, a
-/// body limit, an access log, the port from configuration, and graceful shutdown on SIGTERM/SIGINT.
+/// body limit, connection limits, an access log, the port from configuration, and graceful shutdown
+/// on SIGTERM/SIGINT.
 ///
 /// ```swift
 /// var server = FlowServer(streamManager: InMemoryStreamManager(), logger: logger)
@@ -17,15 +19,18 @@ import NIOCore
 /// try await server.run()
 /// ```
 public struct FlowServer: Sendable {
-    public let configuration: Configuration
-    /// The store of every durable flow of this server (`nil`: plain streaming).
-    public let streamManager: (any StreamManager)?
-    /// Runs the durable flows; started and stopped by `run()`.
-    public let runner: FlowRunner
-    private let contextProvider: ContextProvider?
-    private let logger: Logger
-    private var routes: [(path: String, handler: FlowHandler)] = []
+    /// The settings, shared with Vapor's `VaporFlowServer`.
+    public typealias Configuration = FlowServerConfiguration
+
+    private var flows: FlowServerRoutes
     private var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []
+
+    /// The server's settings.
+    public var configuration: Configuration { flows.configuration }
+    /// The store of every durable flow of this server (`nil`: plain streaming).
+    public var streamManager: (any StreamManager)? { flows.streamManager }
+    /// Runs the durable flows; started and stopped by `run()`.
+    public var runner: FlowRunner { flows.runner }
 
     /// - Parameters:
     ///   - configuration: Address, prefix, limits, CORS, grace period.
@@ -38,13 +43,8 @@ public struct FlowServer: Sendable {
         contextProvider: ContextProvider? = nil,
         logger: Logger
     ) {
-        self.configuration = configuration
-        self.streamManager = streamManager
-        self.contextProvider = contextProvider
-        self.logger = logger
-        var runnerConfiguration = configuration.runner
-        runnerConfiguration.gracePeriod = configuration.gracePeriod
-        self.runner = FlowRunner(configuration: runnerConfiguration, logger: logger)
+        flows = FlowServerRoutes(
+            configuration: configuration, streamManager: streamManager, contextProvider: contextProvider, logger: logger)
     }
 
     /// Mounts a flow at `<prefix>/<name>`, or at `<prefix><path>` when a path is given.
@@ -57,15 +57,7 @@ public struct FlowServer: Sendable {
         path: String? = nil,
         contextProvider: ContextProvider? = nil
     ) {
-        let fullPath = Self.join(configuration.pathPrefix, path ?? "/\(flow.name)")
-        var options = FlowRouteOptions(
-            streamManager: streamManager,
-            runner: runner,
-            contextProvider: contextProvider ?? self.contextProvider)
-        options.extensionsEnabled = configuration.extensionsEnabled
-        options.keepAliveInterval = configuration.keepAliveInterval
-        options.retryMilliseconds = configuration.retryMilliseconds
-        routes.append((fullPath, FlowHandler(flow, scopeName: fullPath, options: options, logger: logger)))
+        flows.addFlow(flow, path: path, contextProvider: contextProvider)
     }
 
     /// Adds routes of your own (a page, a health check) next to the flows.
@@ -73,13 +65,15 @@ public struct FlowServer: Sendable {
         extraRoutes.append(configure)
     }
 
-    /// The router with every flow, the CORS, not-found and access-log middleware.
+    /// The router with every flow, the CORS, not-found and access-log middleware. Served by an
+    /// application of your own, it has none of the connection limits and no remote address for the
+    /// per-client limit (`run()` adds both).
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
-        router.add(middleware: AccessLogMiddleware(logger: logger))
-        router.add(middleware: FlowCORSMiddleware(configuration: configuration))
+        router.add(middleware: AccessLogMiddleware(log: FlowAccessLog(logger: flows.logger)))
+        router.add(middleware: FlowCORSMiddleware(policy: configuration.cors))
         router.add(middleware: NotFoundMiddleware())
-        for route in routes {
+        for route in flows.routes {
             router.addFlowHandler(route.handler, at: route.path, bodyLimit: configuration.bodyLimit)
         }
         for configure in extraRoutes { configure(router) }
@@ -96,40 +90,38 @@ public struct FlowServer: Sendable {
         shutdownSignals: [UnixSignal] = [.sigterm, .sigint],
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws {
+        let logger = flows.logger
+        let limits = ConnectionLimits(configuration, logger: logger)
         let app = Application(
-            router: makeRouter(),
-            server: .http1(configuration: httpConfiguration),
+            responder: ConnectionAddressResponder(router: makeRouter().buildResponder()),
+            server: .http1(configuration: httpConfiguration(limits)),
             configuration: .init(address: .hostname(configuration.host, port: configuration.resolvedPort())),
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+            onServerRunning: { channel in
+                do {
+                    try await FlowConnectionPipeline.configureListener(channel, limits: limits, configuringConnections: false).get()
+                } catch {
+                    logger.error("cannot pause accepting on errors", metadata: ["flowstreams.error": "\(error)"])
+                }
+                await onServerRunning(channel.localAddress?.port ?? 0)
+            },
             logger: logger)
-        var services: [any Service] = []
-        if let managerService = streamManager as? any Service { services.append(managerService) }
-        services.append(runner)
-        services.append(ShutdownAnnouncer(app: app, runner: runner))
+        let services = flows.services + [ShutdownAnnouncer(app: app, runner: runner)]
         var groupConfiguration = ServiceGroupConfiguration(
             services: services, gracefulShutdownSignals: shutdownSignals, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = configuration.gracePeriod + .seconds(10)
         try await ServiceGroup(configuration: groupConfiguration).run()
     }
 
-    /// The HTTP/1 limits: header size and count, idle timeout, request read deadline.
-    private var httpConfiguration: HTTP1Channel.Configuration {
-        let deadline = configuration.requestReadDeadline
-        let logger = logger
-        return .init(
-            additionalChannelHandlers: [RequestReadDeadline.Installer(deadline: deadline, logger: logger)],
-            idleTimeout: TimeAmount(configuration.idleTimeout),
+    /// The HTTP/1 channel: header limits in Hummingbird's decoder; read deadline, idle timeout,
+    /// connection count and keep-alive handling by the shared connection handlers.
+    private func httpConfiguration(_ limits: ConnectionLimits) -> HTTP1Channel.Configuration {
+        .init(
+            additionalChannelHandlers: [FlowConnectionPipeline.Installer(limits: limits)],
+            idleTimeout: nil,
             httpDecoderConfiguration: .init(
-                maxHeaderFieldSize: configuration.maximumHeaderBytes,
-                maxHeaderListSize: configuration.maximumHeaderBytes,
-                maxHeaderFieldCount: configuration.maximumHeaderCount))
-    }
-
-    static func join(_ prefix: String, _ path: String) -> String {
-        let trimmedPrefix = prefix.hasSuffix("/") ? String(prefix.dropLast()) : prefix
-        let normalizedPath = path.hasPrefix("/") ? path : "/" + path
-        let joined = trimmedPrefix + normalizedPath
-        return joined.hasPrefix("/") ? joined : "/" + joined
+                maxHeaderFieldSize: limits.maximumHeaderBytes,
+                maxHeaderListSize: limits.maximumHeaderBytes,
+                maxHeaderFieldCount: limits.maximumHeaderCount))
     }
 }
 

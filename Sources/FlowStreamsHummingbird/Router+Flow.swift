@@ -13,6 +13,9 @@ extension Router {
     /// router.addFlow(streamy, options: .init(streamManager: InMemoryStreamManager(), runner: runner))
     /// // add `runner` (and the manager, when it is a Service) to the app's ServiceGroup
     /// ```
+    /// Callers without a principal count against `runner.maximumRunningStreamsPerClient` by their
+    /// remote address when the router's context knows it (`RemoteAddressRequestContext`, as a
+    /// `FlowServer`'s does); otherwise only the global and per-principal limits apply.
     /// - Parameters:
     ///   - flow: The flow.
     ///   - path: Where to serve it; defaults to `/<flow name>`.
@@ -34,7 +37,7 @@ extension Router {
     }
 
     func addFlowHandler(_ handler: FlowHandler, at path: String, bodyLimit: Int) {
-        post(RouterPath(path)) { request, _ -> Response in
+        post(RouterPath(path)) { request, context -> Response in
             var request = request
             let body: ByteBuffer
             do {
@@ -42,7 +45,11 @@ extension Router {
             } catch is NIOTooManyBytesError {
                 return Response(FlowHTTPResponse.bodyTooLarge, request: request)
             }
-            let response = await handler.handleRun(request.head, body: Array(body.readableBytesView))
+            // A context of your own that knows the connection names it; a FlowServer's responder sets it.
+            let remoteAddress = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+                ?? ConnectionAddress.current
+            let response = await handler.handleRun(
+                request.head, body: Array(body.readableBytesView), remoteAddress: remoteAddress)
             return Response(response, request: request)
         }
         get(RouterPath("\(path)/streams/:id")) { request, context -> Response in

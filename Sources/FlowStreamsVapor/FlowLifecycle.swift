@@ -41,10 +41,7 @@ public final class FlowLifecycle: LifecycleHandler {
     ///   - logger: Where the services log.
     public init(runner: FlowRunner, streamManager: (any StreamManager)? = nil, logger: Logger) {
         self.runner = runner
-        var services: [any Service] = []
-        if let managerService = streamManager as? any Service { services.append(managerService) }
-        services.append(runner)
-        self.services = services
+        self.services = FlowServerRoutes.services(streamManager: streamManager, runner: runner)
         self.logger = logger
     }
 

@@ -3,15 +3,18 @@ import HTTPTypes
 import Logging
 import Vapor
 
-/// CORS as PROTOCOL.md lists it (``FlowCORSPolicy``); a preflight is answered 204 before routing.
+/// CORS by the server's ``FlowCORSPolicy``: a preflight is answered before routing (`204`, or `403`
+/// for an origin not allowed); other answers get the policy's headers.
 struct FlowCORSMiddleware: AsyncMiddleware {
     let policy: FlowCORSPolicy
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
-        let origin = request.headers.first(name: .origin)
-        let isPreflight = request.method == .OPTIONS && request.headers.contains(name: .accessControlRequestMethod)
-        let response = isPreflight ? Response(status: .noContent) : try await next.respond(to: request)
-        for field in policy.headers(origin: origin, preflight: isPreflight) {
+        let head = HTTPRequest(request)
+        if let preflight = policy.preflightResponse(method: head.method, headers: head.headerFields) {
+            return Response(flow: preflight, on: request)
+        }
+        let response = try await next.respond(to: request)
+        for field in policy.responseHeaders(requestHeaders: head.headerFields) {
             response.headers.replaceOrAdd(name: field.name.rawName, value: field.value)
         }
         return response
@@ -32,23 +35,14 @@ struct FlowErrorMiddleware: AsyncMiddleware {
     }
 }
 
-/// One access-log line per request at info: method, path (stream ids replaced by `:id`), status.
-/// Stream ids are secrets: Vapor's own route log, which prints them, is not used.
+/// One access-log line per request at info (``FlowAccessLog``: stream ids replaced by `:id`).
+/// Vapor's own route log, which prints stream ids, is not used.
 struct AccessLogMiddleware: AsyncMiddleware {
-    let logger: Logger
+    let log: FlowAccessLog
 
     func respond(to request: Request, chainingTo next: any AsyncResponder) async throws -> Response {
         let response = try await next.respond(to: request)
-        logger.info("request", metadata: [
-            "http.method": "\(request.method.rawValue)",
-            "http.path": "\(Self.redactedPath(request.url.path))",
-            "http.status": "\(response.status.code)",
-        ])
+        log.record(method: request.method.rawValue, path: request.url.path, status: Int(response.status.code))
         return response
-    }
-
-    static func redactedPath(_ path: String) -> String {
-        guard let range = path.range(of: "/streams/") else { return path }
-        return path[..<range.upperBound] + ":id"
     }
 }

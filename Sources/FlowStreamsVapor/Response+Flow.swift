@@ -31,6 +31,9 @@ extension Response {
         case .bytes(let bytes):
             self.init(status: status, headers: headers, body: .init(buffer: ByteBuffer(bytes: bytes)))
         case .stream(let stream):
+            // A streaming answer ends its connection, as on Hummingbird: nothing pipelined behind a
+            // stream waits for it to end (the connection handlers close once it is written).
+            headers.replaceOrAdd(name: .connection, value: "close")
             let streams = request.application.flowResponseStreams
             self.init(status: status, headers: headers, body: .init(managedAsyncStream: { writer in
                 // Vapor flushes the head with the first body write: an empty one sends it now, before

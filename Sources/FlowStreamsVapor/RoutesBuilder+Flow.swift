@@ -50,7 +50,9 @@ extension RoutesBuilder {
             }
             // A body that arrived with the head is handed over already collected, unchecked.
             if let body, body.readableBytes > bodyLimit { return Response(flow: .bodyTooLarge, on: request) }
-            let response = await handler.handleRun(HTTPRequest(request), body: body.map { Array($0.readableBytesView) } ?? [])
+            let response = await handler.handleRun(
+                HTTPRequest(request), body: body.map { Array($0.readableBytesView) } ?? [],
+                remoteAddress: request.remoteAddress?.ipAddress)
             return Response(flow: response, on: request)
         }
         on(.GET, streamComponents, body: .collect(maxSize: ByteCount(value: max))) { request async throws -> Response in

@@ -1,12 +1,13 @@
 public import FlowStreams
+import FlowStreamsNIO
 public import Logging
 import ServiceLifecycle
 public import UnixSignals
 public import Vapor
 
 /// A ready-made Vapor server for many flows, the counterpart of the Hummingbird `FlowServer`: mounts
-/// them by name or path under a prefix, with CORS, a body limit, an access log, the port from
-/// configuration, and graceful shutdown on SIGTERM/SIGINT.
+/// them by name or path under a prefix, with CORS, a body limit, the same connection limits, an
+/// access log, the port from configuration, and graceful shutdown on SIGTERM/SIGINT.
 ///
 /// ```swift
 /// var server = VaporFlowServer(streamManager: InMemoryStreamManager(), logger: logger)
@@ -15,15 +16,18 @@ public import Vapor
 /// ```
 /// Or put the flows on an application of your own with ``configure(_:)``.
 public struct VaporFlowServer: Sendable {
-    public let configuration: Configuration
-    /// The store of every durable flow of this server (`nil`: plain streaming).
-    public let streamManager: (any StreamManager)?
-    /// Runs the durable flows; started and stopped with the application (``FlowLifecycle``).
-    public let runner: FlowRunner
-    private let contextProvider: ContextProvider?
-    private let logger: Logger
-    private var routes: [(path: String, handler: FlowHandler)] = []
+    /// The settings, shared with the Hummingbird `FlowServer`.
+    public typealias Configuration = FlowServerConfiguration
+
+    private var flows: FlowServerRoutes
     private var extraRoutes: [@Sendable (any RoutesBuilder) -> Void] = []
+
+    /// The server's settings.
+    public var configuration: Configuration { flows.configuration }
+    /// The store of every durable flow of this server (`nil`: plain streaming).
+    public var streamManager: (any StreamManager)? { flows.streamManager }
+    /// Runs the durable flows; started and stopped with the application (``FlowLifecycle``).
+    public var runner: FlowRunner { flows.runner }
 
     /// - Parameters:
     ///   - configuration: Address, prefix, limits, CORS, grace period.
@@ -36,13 +40,8 @@ public struct VaporFlowServer: Sendable {
         contextProvider: ContextProvider? = nil,
         logger: Logger
     ) {
-        self.configuration = configuration
-        self.streamManager = streamManager
-        self.contextProvider = contextProvider
-        self.logger = logger
-        var runnerConfiguration = configuration.runner
-        runnerConfiguration.gracePeriod = configuration.gracePeriod
-        self.runner = FlowRunner(configuration: runnerConfiguration, logger: logger)
+        flows = FlowServerRoutes(
+            configuration: configuration, streamManager: streamManager, contextProvider: contextProvider, logger: logger)
     }
 
     /// Mounts a flow at `<prefix>/<name>`, or at `<prefix><path>` when a path is given.
@@ -55,16 +54,7 @@ public struct VaporFlowServer: Sendable {
         path: String? = nil,
         contextProvider: ContextProvider? = nil
     ) {
-        let segments = (configuration.pathPrefix + "/" + (path ?? flow.name)).split(separator: "/")
-        let fullPath = "/" + segments.joined(separator: "/")
-        var options = FlowRouteOptions(
-            streamManager: streamManager,
-            runner: runner,
-            contextProvider: contextProvider ?? self.contextProvider)
-        options.extensionsEnabled = configuration.extensionsEnabled
-        options.keepAliveInterval = configuration.keepAliveInterval
-        options.retryMilliseconds = configuration.retryMilliseconds
-        routes.append((fullPath, FlowHandler(flow, scopeName: fullPath, options: options, logger: logger)))
+        flows.addFlow(flow, path: path, contextProvider: contextProvider)
     }
 
     /// Adds routes of your own (a page, a health check) next to the flows.
@@ -72,24 +62,29 @@ public struct VaporFlowServer: Sendable {
         extraRoutes.append(configure)
     }
 
-    /// Puts everything on `application`: the address, the access-log, CORS and not-found
-    /// middleware (replacing Vapor's defaults, whose route log would print stream ids), every flow,
-    /// your routes, and a ``FlowLifecycle`` for the runner and the stream manager.
+    /// Puts everything on `application`: the address and the connection limits of the
+    /// configuration, the access-log, CORS and not-found middleware (replacing Vapor's defaults,
+    /// whose route log would print stream ids), every flow, your routes, and a ``FlowLifecycle`` for
+    /// the runner and the stream manager. The application's server becomes Vapor's HTTP server with
+    /// the limits put into it when it starts (WebSocket upgrades are not supported on it).
     public func configure(_ application: Application) {
         _ = configureReturningLifecycle(application)
     }
 
     private func configureReturningLifecycle(_ application: Application) -> FlowLifecycle {
+        let logger = flows.logger
         application.http.server.configuration.hostname = configuration.host
         application.http.server.configuration.port = configuration.resolvedPort()
         application.http.server.configuration.logger = logger
+        application.http.server.configuration.idleTimeout = nil  // the connection handlers' own, never mid-response
+        let limits = ConnectionLimits(configuration, logger: logger)
+        application.servers.use { application in LimitedHTTPServer(server: application.http.server.shared, limits: limits) }
         application.middleware = Middlewares()
-        application.middleware.use(AccessLogMiddleware(logger: logger))
-        application.middleware.use(FlowCORSMiddleware(policy: FlowCORSPolicy(
-            allowedOrigins: configuration.allowedOrigins, allowCredentials: configuration.allowCredentials)))
+        application.middleware.use(AccessLogMiddleware(log: FlowAccessLog(logger: logger)))
+        application.middleware.use(FlowCORSMiddleware(policy: configuration.cors))
         application.middleware.use(ErrorMiddleware.default(environment: application.environment))
         application.middleware.use(FlowErrorMiddleware())
-        for route in routes {
+        for route in flows.routes {
             application.addFlowHandler(route.handler, at: route.path, bodyLimit: configuration.bodyLimit)
         }
         for configure in extraRoutes { configure(application) }
@@ -110,11 +105,11 @@ public struct VaporFlowServer: Sendable {
     ) async throws {
         // No command-line arguments: Vapor's commands are not used, the caller parsed its own.
         let application = try await Application.make(
-            Environment(name: "production", arguments: ["flowstreams"]), logger: logger)
+            Environment(name: "production", arguments: ["flowstreams"]), logger: flows.logger)
         let lifecycle = configureReturningLifecycle(application)
         let service = ApplicationService(application: application, lifecycle: lifecycle, onServerRunning: onServerRunning)
         let groupConfiguration = ServiceGroupConfiguration(
-            services: [service], gracefulShutdownSignals: shutdownSignals, logger: logger)
+            services: [service], gracefulShutdownSignals: shutdownSignals, logger: flows.logger)
         try await ServiceGroup(configuration: groupConfiguration).run()
     }
 }

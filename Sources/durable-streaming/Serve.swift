@@ -59,6 +59,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        FileLimit.raiseToHardLimit()
         let level = logLevel
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardError(label: label)
@@ -88,7 +89,7 @@ struct Serve: AsyncParsableCommand {
         switch framework {
         case .hummingbird:
             let gauges = GaugeRecorder()  // --test-hooks only
-            var server = FlowServer(configuration: TestHooks.configure(settings(.init()), gauges: testHooks ? gauges : nil),
+            var server = FlowServer(configuration: TestHooks.configure(settings, gauges: testHooks ? gauges : nil),
                                     streamManager: streamManager, logger: logger)
             server.addFlow(SampleFlows.streamy(delay: delay))
             server.addFlow(SampleFlows.streamyThrowy(delay: delay))
@@ -98,7 +99,7 @@ struct Serve: AsyncParsableCommand {
             if testHooks { TestHooks.mount(on: &server, gauges: gauges) }
             try await server.run(onServerRunning: announce)
         case .vapor:
-            var server = VaporFlowServer(configuration: settings(.init()), streamManager: streamManager, logger: logger)
+            var server = VaporFlowServer(configuration: settings, streamManager: streamManager, logger: logger)
             server.addFlow(SampleFlows.streamy(delay: delay))
             server.addFlow(SampleFlows.streamyThrowy(delay: delay))
             server.addFlow(SampleFlows.chat(model: chatModel))
@@ -108,22 +109,15 @@ struct Serve: AsyncParsableCommand {
         }
     }
 
-    /// The configuration of either server with this command's options.
-    private func settings<Configuration: ServerSettings>(_ defaults: Configuration) -> Configuration {
-        var configuration = defaults
+    /// The configuration of either server with this command's options. No CORS: the page is
+    /// served by this server (same origin) and needs none.
+    private var settings: FlowServerConfiguration {
+        var configuration = FlowServerConfiguration()
         configuration.host = host
         configuration.port = port
         configuration.gracePeriod = .seconds(gracePeriodSeconds)
+        // scripts/soak (--test-hooks only) runs a thousand clients from one address.
+        if testHooks { configuration.runner.maximumRunningStreamsPerClient = configuration.runner.maximumRunningStreams }
         return configuration
     }
 }
-
-/// The settings this command sets, which both servers' configurations have.
-protocol ServerSettings {
-    var host: String { get set }
-    var port: Int? { get set }
-    var gracePeriod: Duration { get set }
-}
-
-extension FlowServer.Configuration: ServerSettings {}
-extension VaporFlowServer.Configuration: ServerSettings {}

@@ -1,12 +1,18 @@
 import FlowStreams
 import FlowStreamsHummingbird
 import FlowStreamsTesting
+#if Vapor
+import FlowStreamsVapor
+#endif
 import Foundation
 import Logging
 
 // A server with every CONFORMANCE.md fixture, started by the tests as a child process:
 //   flowstreams-fixture-server [--port N] [--plain] [--no-extensions] [--keep-alive-ms N] [--grace-ms N]
-// Prints "FlowStreams listening on http://127.0.0.1:PORT" once bound.
+//                              [--framework hummingbird|vapor] [--file-limit N] [--max-connections N]
+//                              [--idle-timeout-ms N]
+// Prints "FlowStreams listening on http://127.0.0.1:PORT" once bound. `--file-limit` lowers the soft
+// limit on open files before anything opens (the connection limit is derived from it).
 
 let arguments = CommandLine.arguments.dropFirst()
 func option(_ name: String) -> String? {
@@ -14,30 +20,66 @@ func option(_ name: String) -> String? {
     return arguments[arguments.index(after: index)]
 }
 
+if let files = option("--file-limit").flatMap({ rlim_t($0) }) {
+    let resource = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+    var limit = rlimit()
+    getrlimit(resource, &limit)
+    limit.rlim_cur = min(files, limit.rlim_max)
+    guard setrlimit(resource, &limit) == 0 else { fatalError("cannot set the file limit to \(files)") }
+}
 LoggingSystem.bootstrap { label in
     var handler = StreamLogHandler.standardError(label: label)
     handler.logLevel = Logger.Level(rawValue: option("--log-level") ?? "info") ?? .info
     return handler
 }
 let logger = Logger(label: "fixture-server")
-var configuration = FlowServer.Configuration()
+var configuration = FlowServerConfiguration()
 configuration.port = Int(option("--port") ?? "0") ?? 0
 configuration.extensionsEnabled = !arguments.contains("--no-extensions")
 if let milliseconds = option("--keep-alive-ms").flatMap(Int.init) { configuration.keepAliveInterval = .milliseconds(milliseconds) }
 if let milliseconds = option("--grace-ms").flatMap(Int.init) { configuration.gracePeriod = .milliseconds(milliseconds) }
+if let milliseconds = option("--idle-timeout-ms").flatMap(Int.init) { configuration.idleTimeout = .milliseconds(milliseconds) }
+if let connections = option("--max-connections").flatMap(Int.init) { configuration.maximumConnections = connections }
 let manager: (any StreamManager)? = arguments.contains("--plain") ? nil : InMemoryStreamManager()
-var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
-server.addFlow(Fixtures.echo)
-server.addFlow(Fixtures.void)
-server.addFlow(Fixtures.greet)
-server.addFlow(Fixtures.streamingEcho)
-server.addFlow(Fixtures.counter())
-server.addFlow(Fixtures.counter(name: "slowCounter", delay: .milliseconds(50)))
-server.addFlow(Fixtures.thrower())
-server.addFlow(Fixtures.bulk)
-server.addFlow(Fixtures.fail)
-server.addFlow(Fixtures.mirror)
-server.addFlow(Fixtures.whoAmI, contextProvider: Fixtures.authProvider)
-try await server.run { port in
+
+/// Either server, to mount the fixtures on.
+protocol FixtureServer {
+    mutating func addFlow<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>, path: String?, contextProvider: ContextProvider?)
+}
+extension FlowServer: FixtureServer {}
+#if Vapor
+extension VaporFlowServer: FixtureServer {}
+#endif
+
+func mountFixtures(on server: inout some FixtureServer) {
+    server.addFlow(Fixtures.echo, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.void, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.greet, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.streamingEcho, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.counter(), path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.counter(name: "slowCounter", delay: .milliseconds(50)), path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.thrower(), path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.bulk, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.fail, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.mirror, path: nil, contextProvider: nil)
+    server.addFlow(Fixtures.whoAmI, path: nil, contextProvider: Fixtures.authProvider)
+}
+
+let announce: @Sendable (Int) async -> Void = { port in
     FileHandle.standardOutput.write(Data("FlowStreams listening on http://127.0.0.1:\(port)\n".utf8))
+}
+switch option("--framework") ?? "hummingbird" {
+#if Vapor
+case "vapor":
+    var server = VaporFlowServer(configuration: configuration, streamManager: manager, logger: logger)
+    mountFixtures(on: &server)
+    try await server.run(onServerRunning: announce)
+#endif
+case "hummingbird":
+    var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
+    mountFixtures(on: &server)
+    try await server.run(onServerRunning: announce)
+default:
+    fatalError("--framework must be hummingbird or vapor")
 }

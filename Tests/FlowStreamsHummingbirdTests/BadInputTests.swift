@@ -312,7 +312,8 @@ struct BadInputTests {
 
     @Test("X17 CORS preflight: allow methods include DELETE, allow headers list the stream headers", arguments: Framework.allCases)
     func corsPreflight(framework: Framework) async throws {
-        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
+        try await withFlowServer(framework: framework, configure: { $0.cors = .allowingAnyOrigin },
+                                 flows: Self.mountFixtures) { port in
             let (head, bytes) = try await httpRequest(
                 port: port, method: "OPTIONS", path: "/streamingEcho",
                 headers: [
@@ -335,7 +336,8 @@ struct BadInputTests {
 
     @Test("X17 CORS on POST: access-control-allow-origin * and the stream headers exposed, JSON and SSE", arguments: Framework.allCases)
     func corsOnPost(framework: Framework) async throws {
-        try await withFlowServer(framework: framework, flows: Self.mountFixtures) { port in
+        try await withFlowServer(framework: framework, configure: { $0.cors = .allowingAnyOrigin },
+                                 flows: Self.mountFixtures) { port in
             for headers in [[], [("Accept", "text/event-stream")]] {
                 let (head, _) = try await Self.post(
                     port, "/streamingEcho", #"{"data":"x"}"#, headers: headers + [("Origin", "https://app.example")])
@@ -367,8 +369,7 @@ struct BadInputTests {
     @Test("X17 CORS with an explicit origin list: the origin is echoed, credentials allowed, others get nothing", arguments: Framework.allCases)
     func corsExplicitOrigins(framework: Framework) async throws {
         try await withFlowServer(framework: framework, configure: {
-            $0.allowedOrigins = ["https://good.example"]
-            $0.allowCredentials = true
+            $0.cors = .allowing(origins: ["https://good.example"], credentials: true)
         }, flows: Self.mountFixtures) { port in
             let (good, _) = try await Self.post(
                 port, "/echo", #"{"data":"x"}"#, headers: [("Origin", "https://good.example")])
@@ -380,8 +381,8 @@ struct BadInputTests {
             #expect(evil.header("access-control-allow-origin") == nil)
             #expect(evil.header("access-control-allow-credentials") == nil)
         }
-        // Credentials without an origin list are not allowed (the wildcard would be unsafe).
-        try await withFlowServer(framework: framework, configure: { $0.allowCredentials = true }, flows: Self.mountFixtures) { port in
+        // Any origin never comes with credentials (the wildcard would be unsafe).
+        try await withFlowServer(framework: framework, configure: { $0.cors = .allowingAnyOrigin }, flows: Self.mountFixtures) { port in
             let (head, _) = try await Self.post(
                 port, "/echo", #"{"data":"x"}"#, headers: [("Origin", "https://app.example")])
             #expect(head.header("access-control-allow-origin") == "*")

@@ -12,7 +12,7 @@ struct LimitsAndMetricsTests {
 
     static let userProvider = Fixtures.userProvider
 
-    @Test("Limits: the global running-stream limit answers 429 RESOURCE_EXHAUSTED and frees up when a run ends", arguments: Framework.allCases)
+    @Test("Limits: the global running-stream limit answers 429 RESOURCE_EXHAUSTED with Retry-After and frees up when a run ends", arguments: Framework.allCases)
     func globalLimit(framework: Framework) async throws {
         try await withFlowServer(framework: framework, configure: { $0.runner.maximumRunningStreams = 2 }, flows: {
             $0.addFlow(Fixtures.counter(name: "slow", delay: .milliseconds(100)))
@@ -23,6 +23,7 @@ struct LimitsAndMetricsTests {
             let refused = try await httpRequest(port: port, path: "/slow",
                                                 headers: [("Accept", "text/event-stream")], body: #"{"data":1}"#)
             #expect(refused.head.status == 429)
+            #expect(refused.head.header("retry-after") == "1")
             #expect(String(decoding: refused.body, as: UTF8.self) == Self.tooMany)
             // Cancel one run: its place is given back.
             let id = try #require(first.connection.head.header("x-genkit-stream-id"))
@@ -49,6 +50,7 @@ struct LimitsAndMetricsTests {
             let aliceAgain = try await httpRequest(port: port, path: "/slow",
                 headers: [("Accept", "text/event-stream"), ("Authorization", "user-alice")], body: #"{"data":1}"#)
             #expect(aliceAgain.head.status == 429)
+            #expect(aliceAgain.head.header("retry-after") == "1")
             #expect(String(decoding: aliceAgain.body, as: UTF8.self) == Self.tooMany)
             let bob = try await httpRequest(port: port, path: "/slow",
                 headers: [("Accept", "text/event-stream"), ("Authorization", "user-bob")], body: #"{"data":1}"#)

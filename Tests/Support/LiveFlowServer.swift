@@ -1,5 +1,5 @@
 public import FlowStreams
-public import FlowStreamsHummingbird
+import FlowStreamsHummingbird
 import FlowStreamsVapor
 public import Testing
 import Logging
@@ -32,19 +32,19 @@ public struct FlowMounts {
 /// - Parameters:
 ///   - framework: Which server. Defaults to Hummingbird.
 ///   - streamManager: The store (`nil` for plain streaming).
-///   - configure: Adjusts the configuration (port is forced to 0); the Vapor server gets the same settings.
+///   - configure: Adjusts the configuration (port is forced to 0); either server takes the same one.
 ///   - logs: Receives every log line the server writes (to check what reaches the log).
 ///   - flows: Mounts the flows.
 ///   - body: The test, given the port.
 public func withFlowServer<T: Sendable>(
     framework: Framework = .hummingbird,
     streamManager: (any StreamManager)? = InMemoryStreamManager(),
-    configure: (inout FlowServer.Configuration) -> Void = { _ in },
+    configure: (inout FlowServerConfiguration) -> Void = { _ in },
     logs: LogCapture? = nil,
     flows: (inout FlowMounts) -> Void,
     _ body: @Sendable (Int) async throws -> T
 ) async throws -> T {
-    var configuration = FlowServer.Configuration()
+    var configuration = FlowServerConfiguration()
     configure(&configuration)
     configuration.port = 0
     configuration.host = "127.0.0.1"
@@ -60,8 +60,7 @@ public func withFlowServer<T: Sendable>(
         for mount in mounts.hummingbird { mount(&server) }
         run = { [server] in try await server.run(shutdownSignals: [], onServerRunning: $0) }
     case .vapor:
-        var server = VaporFlowServer(
-            configuration: .init(configuration), streamManager: streamManager, logger: logger)
+        var server = VaporFlowServer(configuration: configuration, streamManager: streamManager, logger: logger)
         for mount in mounts.vapor { mount(&server) }
         run = { [server] in try await server.run(shutdownSignals: [], onServerRunning: $0) }
     }

@@ -24,15 +24,23 @@ public final class RawTCPConnection: Sendable {
 
     /// Connects to `host:port`.
     ///
-    /// - Throws: NIO's connection error, or a timeout after `timeout` (default 10 s).
+    /// - Parameters:
+    ///   - host: Defaults to 127.0.0.1.
+    ///   - port: The server port.
+    ///   - sourceAddress: The local address to connect from (any of 127.0.0.0/8 is loopback on
+    ///     Linux: `127.0.0.2` is another client to the server); `nil` (the default) lets the system choose.
+    ///   - timeout: Defaults to 10 s.
+    /// - Throws: NIO's connection error, or a timeout after `timeout`.
     public static func connect(
         host: String = "127.0.0.1",
         port: Int,
+        sourceAddress: String? = nil,
         timeout: Duration = .seconds(10)
     ) async throws -> RawTCPConnection {
-        let bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(TimeAmount(timeout))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+        if let sourceAddress { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: sourceAddress, port: 0)) }
         let (channel, collector) = try await bootstrap.connect(host: host, port: port) { channel in
             channel.eventLoop.makeCompletedFuture {
                 let collector = ByteCollector()
@@ -59,6 +67,21 @@ public final class RawTCPConnection: Sendable {
     public func received() async -> [UInt8] {
         let collector = self.collector
         return (try? await channel.eventLoop.submit { collector.value.received }.get()) ?? []
+    }
+
+    /// Waits until the bytes received contain `text` (a response head's end, `"\r\n\r\n"`), the
+    /// connection closes or `timeout` passes.
+    ///
+    /// - Returns: Whether `text` arrived.
+    public func waitForBytes(containing text: String, timeout: Duration) async -> Bool {
+        let collector = self.collector
+        let promise = channel.eventLoop.makePromise(of: Bool.self)
+        channel.eventLoop.execute { collector.value.waitForBytes(Array(text.utf8), promise, timeout: TimeAmount(timeout)) }
+        return await withTaskCancellationHandler {
+            (try? await promise.futureResult.get()) ?? false
+        } onCancel: {
+            promise.succeed(false)
+        }
     }
 
     /// Waits until the server closes the connection or `timeout` passes.

@@ -17,7 +17,8 @@ import NIOPosix
 /// let first = try await connection.next()
 /// await connection.close()
 /// ```
-/// The request carries `Connection: close`, `Host` and `Content-Length` unless `headers` already has them.
+/// The request carries `Connection: close`, `Host` and `Content-Length` unless `headers` already has them,
+/// and a POST with a body `Content-Type: application/json`.
 /// Header values are sent as given (no validation), so tests can send odd ones.
 public final class TestHTTPConnection: Sendable {
     /// The response status line and headers.
@@ -100,6 +101,9 @@ public final class TestHTTPConnection: Sendable {
         if !fields.contains(name: "connection") { fields.add(name: "Connection", value: "close") }
         if let body, !fields.contains(name: "content-length"), !fields.contains(name: "transfer-encoding") {
             fields.add(name: "Content-Length", value: String(body.count))
+        }
+        if body != nil, method == "POST", !fields.contains(name: "content-type") {
+            fields.add(name: "Content-Type", value: "application/json")
         }
         let head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: method), uri: path, headers: fields)
         var parts: [HTTPClientRequestPart] = [.head(head)]

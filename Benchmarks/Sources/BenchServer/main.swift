@@ -45,6 +45,7 @@ default:
     configuration.port = Int(option("--port") ?? "0")
     configuration.gracePeriod = .seconds(1)
     configuration.runner.maximumRunningStreams = 100_000
+    configuration.runner.maximumRunningStreamsPerClient = 100_000  // every stream comes from the one load generator
     // Firehose runs are sized to last 5 s, which is more than the default 10^6 chunks a run today.
     configuration.runner.maximumStreamChunks = .max
     configuration.runner.maximumStreamBytes = .max

@@ -24,11 +24,16 @@ public struct FlowHTTPResponse: Sendable {
         FlowHTTPResponse.error(error, status: error.status.httpStatus)
     }
 
-    /// A JSON error body with an explicit HTTP status (e.g. 413 for a body over the limit).
+    /// A JSON error body with an explicit HTTP status (e.g. 413 for a body over the limit). A `429`
+    /// says when to try again: `Retry-After: 1` (seconds).
     public static func error(_ error: FlowError, status: HTTPResponse.Status) -> FlowHTTPResponse {
-        FlowHTTPResponse(status: status, headers: [.contentType: "application/json"],
-                         body: .bytes(SSEEncoder.errorJSON(error)))
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if status == .tooManyRequests { headers[.retryAfter] = String(retryAfterSeconds) }
+        return FlowHTTPResponse(status: status, headers: headers, body: .bytes(SSEEncoder.errorJSON(error)))
     }
+
+    /// The `Retry-After` of every `429`, in seconds.
+    public static let retryAfterSeconds = 1
 
     /// `404 NOT_FOUND` for a path that matches no flow.
     public static let noSuchFlow = error(FlowError(status: .notFound, message: "No flow at this path."))

@@ -3,13 +3,13 @@ import Synchronization
 extension FlowHandler {
     /// A stream without a stream manager: the flow runs in the response's own task, so a client that
     /// disconnects cancels it (nobody could read the rest). Its write buffer bounds memory.
-    func plainStream(input: JSONBytes, caller: CallerContext, optedIn: Bool) throws -> FlowHTTPResponse {
+    func plainStream(input: JSONBytes, caller: CallerContext, client: String?, optedIn: Bool) throws -> FlowHTTPResponse {
         let run = try flow.prepare(input: input)
         let limits = self.limits
         let keepAlive = optedIn ? options.keepAliveInterval : nil
         let logger = self.logger
         let runner = options.runner
-        let ticket = try runner?.admit(principal: caller.principal)
+        let ticket = try runner?.admit(principal: caller.principal, client: client)
         return FlowHTTPResponse(status: .ok, headers: Self.sseHeaders, body: .stream(StreamingBody { write in
             defer { if let runner, let ticket { runner.release(ticket) } }
             let buffer = ChunkBuffer(limits: limits)

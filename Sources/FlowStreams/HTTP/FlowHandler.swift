@@ -36,12 +36,15 @@ public struct FlowHandler: Sendable {
         self.limits = runnerConfiguration.bufferLimits
     }
 
-    /// `POST <flow path>`: runs the flow, streams it, or resumes a stream.
+    /// `POST <flow path>`: runs the flow, streams it, or resumes a stream. A body that is not JSON
+    /// (by its `Content-Type`) is refused with `415`, except for a resume without a body.
     /// - Parameters:
     ///   - request: The request head (method, path with query, headers).
     ///   - body: The collected request body.
-    public func handleRun(_ request: HTTPRequest, body: [UInt8]) async -> FlowHTTPResponse {
-        await answering { try await run(request, body: body) }
+    ///   - remoteAddress: The connection's peer address (`127.0.0.1`), which names a caller without a
+    ///     principal for the per-client running-stream limit; `nil` when unknown.
+    public func handleRun(_ request: HTTPRequest, body: [UInt8], remoteAddress: String? = nil) async -> FlowHTTPResponse {
+        await answering { try await run(request, body: body, remoteAddress: remoteAddress) }
     }
 
     /// `DELETE <flow path>/streams/<id>`: cancels a stream (202), already finished (204), or not visible (404).
@@ -102,72 +105,9 @@ public struct FlowHandler: Sendable {
         }
     }
 
-    // MARK: POST
+    // MARK: POST: resume
 
-    private func run(_ request: HTTPRequest, body: [UInt8]) async throws -> FlowHTTPResponse {
-        let query = QueryParameters(path: request.path ?? "")
-        let streamParameter = query["stream"]
-        if let streamParameter, streamParameter != "true", streamParameter != "false" {
-            throw FlowError(status: .invalidArgument, message: "Query parameter stream must be true or false.")
-        }
-        let accept = request.headerFields[values: .accept].joined(separator: ",")
-        let streaming = accept.contains("text/event-stream") || streamParameter == "true"
-        let input = try RequestBody.input(from: body)
-        let caller = try await callerContext(request, input: input)
-        guard streaming else { return try await runToEnd(input: input, caller: caller) }
-
-        let optedIn = options.extensionsEnabled && request.headerFields[.flowStreamsSSE] == "1"
-        guard let manager = options.streamManager, let runner = options.runner else {
-            return try plainStream(input: input, caller: caller, optedIn: optedIn)
-        }
-        if let rawID = request.headerFields[.genkitStreamID] {
-            return try await resume(rawID, request: request, caller: caller, manager: manager, optedIn: optedIn)
-        }
-        return try await startDurable(input: input, caller: caller, manager: manager, runner: runner, optedIn: optedIn)
-    }
-
-    private func runToEnd(input: JSONBytes, caller: CallerContext) async throws -> FlowHTTPResponse {
-        let run = try flow.prepare(input: input)
-        let outcome = await FlowExecution.run(run, caller: caller, limits: limits, stop: { nil }, logger: logger) { _ in }
-        switch outcome {
-        case .success(let output):
-            let headers: HTTPFields = [
-                .contentType: "application/json",
-                .genkitTraceID: randomHex(bytes: 16),
-                .genkitSpanID: randomHex(bytes: 8),
-            ]
-            return FlowHTTPResponse(status: .ok, headers: headers, body: .bytes(SSEEncoder.resultBody(output)))
-        case .failure(let error):
-            return .error(error)
-        }
-    }
-
-    private func startDurable(
-        input: JSONBytes, caller: CallerContext, manager: any StreamManager, runner: FlowRunner, optedIn: Bool
-    ) async throws -> FlowHTTPResponse {
-        let run = try flow.prepare(input: input)
-        let id = StreamID.random()
-        let ticket = try runner.admit(principal: caller.principal)
-        let writer: any StreamWriter
-        do {
-            writer = try await manager.open(id, in: scope(caller))
-        } catch {
-            runner.release(ticket)
-            throw error
-        }
-        do {
-            try runner.start(.init(run: run, caller: caller, writer: writer, id: id, ticket: ticket))
-        } catch {
-            runner.release(ticket)
-            try? await writer.finish(.failure(error))
-            throw error
-        }
-        logger.debug("durable stream started", metadata: ["flowstreams.stream.id": "\(id)"])
-        let events = try await manager.subscribe(id, after: nil, in: scope(caller))
-        return sseResponse(events, id: id, offset: nil, optedIn: optedIn)
-    }
-
-    private func resume(
+    func resume(
         _ rawID: String, request: HTTPRequest, caller: CallerContext, manager: any StreamManager, optedIn: Bool
     ) async throws -> FlowHTTPResponse {
         let id = try streamID(rawID)
@@ -187,7 +127,7 @@ public struct FlowHandler: Sendable {
         return sseResponse(events, id: id, offset: lastIndex.map { $0 + 1 }, optedIn: optedIn)
     }
 
-    private func sseResponse(_ events: StreamEvents, id: StreamID?, offset: Int?, optedIn: Bool) -> FlowHTTPResponse {
+    func sseResponse(_ events: StreamEvents, id: StreamID?, offset: Int?, optedIn: Bool) -> FlowHTTPResponse {
         var headers = Self.sseHeaders
         if let id { headers[.genkitStreamID] = id.rawValue }
         if let offset { headers[.genkitStreamOffset] = String(offset) }
@@ -209,7 +149,7 @@ public struct FlowHandler: Sendable {
     // MARK: Shared steps
 
     /// Runs `body`, answering any error it throws with its status and JSON body.
-    private func answering(_ body: () async throws -> FlowHTTPResponse) async -> FlowHTTPResponse {
+    func answering(_ body: () async throws -> FlowHTTPResponse) async -> FlowHTTPResponse {
         do {
             return try await body()
         } catch let error as FlowError {
@@ -251,26 +191,5 @@ public struct FlowHandler: Sendable {
             throw FlowError(status: .outOfRange, message: "Last-Event-ID must be an integer of at least -1.")
         }
         return index
-    }
-
-    private func randomHex(bytes: Int) -> String {
-        var generator = SystemRandomNumberGenerator()
-        return (0..<bytes).map { _ in
-            let byte = UInt8.random(in: 0...255, using: &generator)
-            return String(byte, radix: 16).leftPadded(to: 2)
-        }.joined()
-    }
-}
-
-extension String {
-    func trimmingASCIISpaces() -> Substring {
-        var text = self[...]
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
-    }
-
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -16,6 +16,10 @@ public struct FlowRouteOptions: Sendable {
     public var keepAliveInterval: Duration = .seconds(15)
     /// The `retry:` the EventSource endpoint sends, in milliseconds. Defaults to 1000.
     public var retryMilliseconds: Int = 1000
+    /// The header a trusted reverse proxy sets to the client's address (e.g. `X-Forwarded-For`); its
+    /// last entry names a caller without a principal for the runner's per-client limit. `nil` (the
+    /// default): the connection's remote address, as the framework adapter passes it.
+    public var clientAddressHeader: String?
 
     /// - Parameters:
     ///   - streamManager: Where streams are stored, if they should be durable.
