@@ -214,7 +214,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
-            name: "FlowStreamsHummingbirdTests",
+            name: "FlowStreamsHTTPTests",
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",

@@ -5,7 +5,7 @@ extension StreamManagerConformance {
     /// chunk count), later writes and finishes fail with `streamFinished` and change nothing, and
     /// the writer's cancel handler runs exactly once; cancelling a finished stream changes nothing; when
     /// a finish and a cancel race, the first terminal stored wins for every reader.
-    public func c41Cancel() async throws {
+    public func c41CancelFirstTerminalWins() async throws {
         try await withHarness { manager, _ in
             try await cancelRunning(manager)
             try await cancelFinished(manager)

@@ -5,7 +5,7 @@ extension StreamManagerConformance {
     /// an offset at or beyond the stored chunks is `offsetOutOfRange`; on a finished one with C chunks, C − 1
     /// and C give only the terminal event (index C) and anything beyond C is `offsetOutOfRange`; below −1
     /// is always `offsetOutOfRange`.
-    public func offsets() async throws {
+    public func x1ResumeAfterAnOffset() async throws {
         try await withHarness { manager, harness in
             let output = StreamOutcome.success(json("done"))
             let writer = try await manager.open()

@@ -4,7 +4,7 @@ extension StreamManagerConformance {
     /// C42: a stream opened with an owner is found (read, cancelled) only by that principal: for
     /// another principal, for none, and in another flow it is `notFound`, running or finished; a
     /// stream without an owner is found by anyone in its flow.
-    public func c42Ownership() async throws {
+    public func c42OwnedStreamsVisibleOnlyToTheirOwner() async throws {
         try await withHarness { manager, harness in
             let flow = conformanceScope.flow
             let alibaba = StreamScope(flow: flow, principal: "alibaba")

@@ -4,7 +4,7 @@ extension StreamManagerConformance {
     /// C31: finished streams (succeeded, failed, cancelled) are removed once the retention period has
     /// passed since they finished, not before, and reading them does not extend it; open streams are
     /// never removed, however far the clock moves.
-    public func c31Retention() async throws {
+    public func c31RetentionRemovesOnlyFinishedStreams() async throws {
         try await withHarness { manager, harness in
             let retention = harness.retention
             let margin = retention / 10

@@ -9,7 +9,7 @@ import FlowStreams
 ///
 /// ```swift
 /// @Test("C23 open, write, finish: a subscriber gets the chunks then the output")
-/// func c23() async throws { try await conformance.c23OpenWriteFinish() }
+/// func c23OpenWriteFinish() async throws { try await conformance.c23OpenWriteFinish() }
 /// ```
 public struct StreamManagerConformance: Sendable {
     private let makeHarness: @Sendable () async throws -> StreamManagerHarness
@@ -30,11 +30,11 @@ public struct StreamManagerConformance: Sendable {
         try await c28FinishedStreamReplay()
         try await c29IdenticalChunksKept()
         try await c30UnsubscribeFreesReader()
-        try await c31Retention()
+        try await c31RetentionRemovesOnlyFinishedStreams()
         try await c32StoredErrorsKeepStatus()
-        try await c41Cancel()
-        try await c42Ownership()
-        try await offsets()
+        try await c41CancelFirstTerminalWins()
+        try await c42OwnedStreamsVisibleOnlyToTheirOwner()
+        try await x1ResumeAfterAnOffset()
     }
 
     /// Runs `body` with a new harness, then tears the harness down (also when `body` throws).

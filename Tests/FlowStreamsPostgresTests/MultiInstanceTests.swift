@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// X4, X5, X7, X8, X13 and X14 with two real sample-server processes sharing one PostgreSQL database.
-@Suite("Sample servers sharing PostgreSQL", .serialized, .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipMessage))
+@Suite("Sample servers sharing PostgreSQL", .serialized, .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipMessage), .tags(.childProcesses))
 struct MultiInstanceTests {
     static let sse: [(String, String)] = [("Accept", "text/event-stream"), ("Content-Type", "application/json")]
     static let leaseExpiry: Duration = .milliseconds(1500)

@@ -8,7 +8,7 @@ import TestSupport
 
 /// Behaviour only PostgreSQL has: leases (C43, X6), stored before seen with a held commit (X13),
 /// connection loss and a dropped schema (X15), many instances starting at once.
-@Suite("PostgresStreamManager", .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipMessage))
+@Suite("PostgresStreamManager", .enabled(if: PostgresTestServer.isAvailable, PostgresTestServer.skipMessage), .tags(.timers))
 struct PostgresManagerTests {
     static let scope = StreamScope(flow: "test")
 

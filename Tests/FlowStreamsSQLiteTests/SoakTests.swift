@@ -4,7 +4,7 @@ import TestSupport
 
 /// X16, small: the `flowstreams-soak` program (the one `scripts/soak` runs with 1,000 clients, twice)
 /// with 100 clients against the sample server on SQLite, each disconnecting at least 3 times.
-@Suite("X16 soak (small)", .serialized)
+@Suite("X16 soak (small)", .serialized, .tags(.childProcesses))
 struct SoakTests {
     @Test("X16 100 clients that each disconnect ≥ 3 times at random points and resume (with and without Last-Event-ID) all end with exactly their chunks and the result, within 60 s; gauges back to 0",
           .timeLimit(.minutes(3)))

@@ -10,8 +10,8 @@ import Vapor
 
 /// What only Vapor needs: flows on an application of your own with ``FlowLifecycle``, a dead reader
 /// noticed at the next write, graceful shutdown, and the sample app with `--framework vapor`. The
-/// HTTP conformance items run against Vapor from the shared suites in FlowStreamsHummingbirdTests.
-@Suite("Vapor integration")
+/// HTTP conformance items run against Vapor from the shared suites in FlowStreamsHTTPTests.
+@Suite("Vapor integration", .tags(.timers))
 struct VaporTests {
     static let sse: [(String, String)] = [("Accept", "text/event-stream"), ("Content-Type", "application/json")]
     static let quiet = Logger(label: "vapor-test") { _ in SwiftLogNoOpLogHandler() }

@@ -9,7 +9,7 @@ import Testing
 /// stream id, thousands of headers, clients that send a byte at a time. Each gets the documented answer
 /// or a closed connection, and other clients keep being served, on Hummingbird and Vapor alike.
 /// Timer-dependent (the slow clients): runs in the second pass of `scripts/test`.
-@Suite("Hostile input", .serialized)
+@Suite("Hostile input", .serialized, .tags(.timers))
 struct HostileInputTests {
     static let sse = ("Accept", "text/event-stream")
 

@@ -6,7 +6,7 @@ import Testing
 
 /// CONFORMANCE.md X1 and PROTOCOL.md part 2 on POST: `Last-Event-ID` offsets, the opt-in frame
 /// format (`id:` lines, keep-alive comments), and a server with the extensions switched off.
-@Suite("Offsets and opt-in frames over HTTP")
+@Suite("Offsets and opt-in frames over HTTP", .tags(.timers))
 struct OffsetTests {
     /// Chunk 0, then 2 s of silence, then chunk 1: output as `Fixtures.counter` with 2.
     static let quiet = Flow<Int, String, Fixtures.Count>("quiet") { _, context in

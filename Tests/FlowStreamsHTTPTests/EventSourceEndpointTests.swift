@@ -9,7 +9,7 @@ import Testing
 /// CONFORMANCE.md X12 (keep-alive comments during silence), X9 on GET (ownership), and the server side
 /// of X10 (resume after `Last-Event-ID`, the response ending after the terminal frame, 204 afterwards),
 /// which the browser tests (BrowserTests/) check with a real EventSource.
-@Suite("EventSource endpoint (GET <flow>/streams/<id>)", .serialized)
+@Suite("EventSource endpoint (GET <flow>/streams/<id>)", .serialized, .tags(.timers))
 struct EventSourceEndpointTests {
     /// Chunk 0, then 1.2 s of silence, then chunk 1: output as `Fixtures.counter` with 2.
     static let quiet = Flow<Int, String, Fixtures.Count>("quiet") { _, context in

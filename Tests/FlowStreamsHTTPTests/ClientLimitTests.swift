@@ -7,7 +7,7 @@ import Testing
 /// X17, one anonymous client cannot take every running-stream place: callers without a principal
 /// are counted per address (the remote one, or the trusted proxy's header), on Hummingbird and
 /// Vapor alike. Load on loopback, bounded in count and time: runs in the one-at-a-time pass of `scripts/test`.
-@Suite("Running streams per client", .serialized)
+@Suite("Running streams per client", .serialized, .tags(.childProcesses))
 struct ClientLimitTests {
     static let sse = [("Accept", "text/event-stream")]
 

@@ -8,7 +8,7 @@ import Testing
 /// pipelined behind it runs; an HTTP/1.0 request without keep-alive is answered and closed; a
 /// keep-alive connection carries pipelined plain requests in order. Hummingbird and Vapor alike.
 /// Timer-dependent (an HTTP/1.0 connection closed within 2 s): runs in the second pass of `scripts/test`.
-@Suite("Connection reuse", .serialized)
+@Suite("Connection reuse", .serialized, .tags(.timers))
 struct ConnectionReuseTests {
     static let body = #"{"data":2}"#
 

@@ -9,7 +9,7 @@ import Testing
 /// connection limits (header size and count, read deadline, idle timeout), the same on Hummingbird
 /// and Vapor, which must never cut a legitimate silent response. Timer-dependent: runs in the
 /// second pass of `scripts/test`.
-@Suite("Server limits", .serialized)
+@Suite("Server limits", .serialized, .tags(.timers))
 struct ServerLimitsTests {
     static let sse = [("Accept", "text/event-stream")]
     static let tooLong = #"data: {"error":{"status":"RESOURCE_EXHAUSTED","message":"Stream exceeds limit."}}"#

@@ -9,7 +9,7 @@ import Testing
 /// connection idle the longest makes room, a new one is closed at once when all are busy, and an
 /// accept that fails for want of files is retried after a pause, not at once in a loop. On
 /// Hummingbird and Vapor alike. Load on loopback, bounded: runs in the one-at-a-time pass of `scripts/test`.
-@Suite("Connection limit", .serialized)
+@Suite("Connection limit", .serialized, .tags(.childProcesses))
 struct ConnectionLimitTests {
     static let sse = ("Accept", "text/event-stream")
 
