@@ -166,21 +166,25 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         // A server with every CONFORMANCE.md fixture flow, started as a child process by the tests
-        // (two-process byte equality, memory measurements, kills). Not a product.
+        // (two-process byte equality, memory measurements, kills); with --soak, the server of
+        // scripts/soak and the X16 test. Not a product.
         .executableTarget(
             name: "flowstreams-fixture-server",
             dependencies: [
                 "FlowStreams",
                 "FlowStreamsHummingbird",
+                "FlowStreamsSQLite",
                 .target(name: "FlowStreamsVapor", condition: vapor),
                 "FlowStreamsTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Tests/FixtureServer",
             swiftSettings: swiftSettings
         ),
-        // X16 soak, readers that never read, a 2-minute silence: clients against the sample server
-        // (scripts/soak; a small run is the X16 test). Not a product.
+        // X16 soak, readers that never read, a 2-minute silence: clients against the fixture server
+        // with --soak (scripts/soak; a small run is the X16 test). Not a product.
         .executableTarget(
             name: "flowstreams-soak",
             dependencies: [

@@ -50,9 +50,6 @@ struct Serve: AsyncParsableCommand {
         case hummingbird, vapor
     }
 
-    @Flag(help: .hidden)  // scripts/soak only: see TestHooks
-    var testHooks = false
-
     func validate() throws {
         try validateEnvironment()
         _ = try chatModelConfiguration()
@@ -88,15 +85,12 @@ struct Serve: AsyncParsableCommand {
         let health = Health(streamManager: streamManager)
         switch framework {
         case .hummingbird:
-            let gauges = GaugeRecorder()  // --test-hooks only
-            var server = FlowServer(configuration: TestHooks.configure(settings, gauges: testHooks ? gauges : nil),
-                                    streamManager: streamManager, logger: logger)
+            var server = FlowServer(configuration: settings, streamManager: streamManager, logger: logger)
             server.addFlow(SampleFlows.streamy(delay: delay))
             server.addFlow(SampleFlows.streamyThrowy(delay: delay))
             server.addFlow(SampleFlows.chat(model: chatModel))
             server.addRoutes(WebPage.routes)
             server.addRoutes(health.routes)
-            if testHooks { TestHooks.mount(on: &server, gauges: gauges) }
             try await server.run(onServerRunning: announce)
         case .vapor:
             var server = VaporFlowServer(configuration: settings, streamManager: streamManager, logger: logger)
@@ -116,8 +110,6 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.gracePeriod = .seconds(gracePeriodSeconds)
-        // scripts/soak (--test-hooks only) runs a thousand clients from one address.
-        if testHooks { configuration.runner.maximumRunningStreamsPerClient = configuration.runner.maximumRunningStreams }
         return configuration
     }
 }

@@ -1,5 +1,6 @@
 import FlowStreams
 import FlowStreamsHummingbird
+import FlowStreamsSQLite
 import FlowStreamsTesting
 #if Vapor
 import FlowStreamsVapor
@@ -10,9 +11,12 @@ import Logging
 // A server with every CONFORMANCE.md fixture, started by the tests as a child process:
 //   flowstreams-fixture-server [--port N] [--plain] [--no-extensions] [--keep-alive-ms N] [--grace-ms N]
 //                              [--framework hummingbird|vapor] [--file-limit N] [--max-connections N]
-//                              [--idle-timeout-ms N]
+//                              [--idle-timeout-ms N] [--store memory|sqlite:PATH]
+//   flowstreams-fixture-server --soak --store sqlite:PATH [--chunk-delay-ms N]   (scripts/soak, X16)
 // Prints "FlowStreams listening on http://127.0.0.1:PORT" once bound. `--file-limit` lowers the soft
-// limit on open files before anything opens (the connection limit is derived from it).
+// limit on open files before anything opens (the connection limit is derived from it). `--soak`
+// serves `/streamy` (a chunk every `--chunk-delay-ms`), `/silence`, `/flood` and `/debug/gauges`
+// (SoakRoutes) instead of the fixtures, with no per-client limit (a thousand clients share one address).
 
 let arguments = CommandLine.arguments.dropFirst()
 func option(_ name: String) -> String? {
@@ -40,7 +44,13 @@ if let milliseconds = option("--keep-alive-ms").flatMap(Int.init) { configuratio
 if let milliseconds = option("--grace-ms").flatMap(Int.init) { configuration.gracePeriod = .milliseconds(milliseconds) }
 if let milliseconds = option("--idle-timeout-ms").flatMap(Int.init) { configuration.idleTimeout = .milliseconds(milliseconds) }
 if let connections = option("--max-connections").flatMap(Int.init) { configuration.maximumConnections = connections }
-let manager: (any StreamManager)? = arguments.contains("--plain") ? nil : InMemoryStreamManager()
+let manager: (any StreamManager)?
+switch option("--store") ?? "memory" {
+case _ where arguments.contains("--plain"): manager = nil
+case "memory": manager = InMemoryStreamManager()
+case let store where store.hasPrefix("sqlite:"): manager = try SQLiteStreamManager(path: String(store.dropFirst(7)), logger: logger)
+case let store: fatalError("--store must be memory or sqlite:PATH, not \(store)")
+}
 
 /// Either server, to mount the fixtures on.
 protocol FixtureServer {
@@ -76,6 +86,13 @@ case "vapor":
     mountFixtures(on: &server)
     try await server.run(onServerRunning: announce)
 #endif
+case "hummingbird" where arguments.contains("--soak"):
+    let gauges = GaugeRecorder()
+    configuration.runner.metrics = FlowMetrics(factory: gauges)
+    configuration.runner.maximumRunningStreamsPerClient = configuration.runner.maximumRunningStreams
+    var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
+    SoakRoutes.mount(on: &server, chunkDelay: .milliseconds(Int(option("--chunk-delay-ms") ?? "5") ?? 5), gauges: gauges)
+    try await server.run(onServerRunning: announce)
 case "hummingbird":
     var server = FlowServer(configuration: configuration, streamManager: manager, logger: logger)
     mountFixtures(on: &server)

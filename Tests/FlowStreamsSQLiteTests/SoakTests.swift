@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// X16, small: the `flowstreams-soak` program (the one `scripts/soak` runs with 1,000 clients, twice)
-/// with 100 clients against the sample server on SQLite, each disconnecting at least 3 times.
+/// with 100 clients against the fixture server (`--soak`: the sample's streamy) on SQLite, each disconnecting at least 3 times.
 @Suite("X16 soak (small)", .serialized, .tags(.childProcesses))
 struct SoakTests {
     @Test("X16 100 clients that each disconnect ≥ 3 times at random points and resume (with and without Last-Event-ID) all end with exactly their chunks and the result, within 60 s; gauges back to 0",
@@ -12,9 +12,9 @@ struct SoakTests {
         let (directory, database) = try SampleServerRestartTests.temporaryDatabase()
         defer { try? FileManager.default.removeItem(at: directory) }
         let server = try await ChildProcess.start(
-            product: "durable-streaming",
-            arguments: ["serve", "--port", "0", "--chunk-delay-ms", "5", "--store", "sqlite:\(database)",
-                        "--test-hooks", "--log-level", "error"])
+            product: "flowstreams-fixture-server",
+            arguments: ["--soak", "--port", "0", "--chunk-delay-ms", "5", "--store", "sqlite:\(database)",
+                        "--log-level", "error"])
         let port = try await server.waitForListening(timeout: .seconds(20))
         let soak = try await ChildProcess.start(
             product: "flowstreams-soak",

@@ -2,7 +2,7 @@ import Foundation
 import TestSupport
 
 /// The server under test seen from outside: its resident memory (from /proc) and its two gauges
-/// (`GET /debug/gauges` of the sample server started with `--test-hooks`).
+/// (`GET /debug/gauges` of the fixture server started with `--soak`).
 struct ServerWatch: Sendable {
     let port: Int
     /// The server's process id; without it no memory is measured.
@@ -54,7 +54,7 @@ struct ServerWatch: Sendable {
               let object = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Int],
               let running = object["running_flows"], let readers = object["open_readers"]
         else {
-            throw TestSupportError("GET /debug/gauges answered \(head.status): start the server with --test-hooks")
+            throw TestSupportError("GET /debug/gauges answered \(head.status): start the fixture server with --soak")
         }
         return (running, readers)
     }

@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// Clients against the sample server (`durable-streaming serve --test-hooks`) on loopback: the X16
+/// Clients against the fixture server (`flowstreams-fixture-server --soak`) on loopback: the X16
 /// resume soak, readers that never read, and a 2-minute silence. `scripts/soak` runs all three; the
 /// X16 test runs a small `resume`.
 @main

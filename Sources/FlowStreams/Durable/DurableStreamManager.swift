@@ -81,7 +81,14 @@ package final class DurableStreamManager<Storage: DurableStorage>: StreamManager
             // A stream running here is known without a storage read.
             lifecycle = try await visibleRecord(id, of: stream, in: scope).lifecycle
         }
-        let start = try lifecycle.firstIndex(after: index)
+        let start: Int
+        do {
+            start = try lifecycle.firstIndex(after: index)
+        } catch where stream != nil {
+            // Memory learns of a commit just after storage has it, and a reader may already have had
+            // the chunk from storage: storage, the truth, decides an offset memory refuses.
+            start = try await visibleRecord(id, of: nil, in: scope).lifecycle.firstIndex(after: index)
+        }
         return StreamEvents(from: start) { from in try await self.events(of: id, from: from) }
     }
 

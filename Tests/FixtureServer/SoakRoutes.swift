@@ -1,43 +1,36 @@
 import CoreMetrics
 import FlowStreams
 import FlowStreamsHummingbird
+import FlowStreamsTesting
 import Foundation
 import Hummingbird
 import Synchronization
 
-/// What the hidden `--test-hooks` flag adds to the sample server, for `scripts/soak` only (not part of
-/// the sample's documented behaviour):
+/// What `--soak` adds to the fixture server, for `scripts/soak` and the X16 test (the sample
+/// server's `streamy` is mounted as `/streamy`, a counter with the chunk delay given):
 /// - `POST /silence` (input: seconds): a chunk `"before"`, then silence for that long, then `"after"`
 ///   and the output `"silent for N s"` (X6 over HTTP);
 /// - `POST /flood` (input `{"chunks": n, "size": s}`): n chunks of s bytes, as fast as storage takes them;
 /// - `GET /debug/gauges`: `{"open_readers":R,"running_flows":F}`, the two metrics meters.
-enum TestHooks {
+enum SoakRoutes {
     struct FloodRequest: Codable, Sendable {
         var chunks: Int
         var size: Int
     }
 
-    /// The configuration with every meter sent to `gauges` (other metrics go nowhere); unchanged
-    /// without `gauges`.
-    static func configure(_ configuration: FlowServer.Configuration, gauges: GaugeRecorder?) -> FlowServer.Configuration {
-        guard let gauges else { return configuration }
-        var configuration = configuration
-        configuration.runner.metrics = FlowMetrics(factory: gauges)
-        return configuration
-    }
-
-    /// Mounts the test flows and the gauge endpoint.
-    static func mount(on server: inout FlowServer, gauges: GaugeRecorder) {
+    /// Mounts `/streamy` (a chunk every `delay`), the test flows and the gauge endpoint.
+    static func mount(on server: inout FlowServer, chunkDelay delay: Duration, gauges: GaugeRecorder) {
+        server.addFlow(Fixtures.counter(name: "streamy", delay: delay))
         server.addFlow(Flow<Int, String, String>("silence") { seconds, context in
-            try SampleFlows.check(seconds, in: 0...3_600, "data")
+            try check(seconds, in: 0...3_600, "data")
             try await context.sendChunk("before")
             try await Task.sleep(for: .seconds(seconds))
             try await context.sendChunk("after")
             return "silent for \(seconds) s"
         })
         server.addFlow(Flow<FloodRequest, Int, String>("flood") { request, context in
-            try SampleFlows.check(request.chunks, in: 0...1_000_000, "data.chunks")
-            try SampleFlows.check(request.size, in: 0...(1 << 20), "data.size")
+            try check(request.chunks, in: 0...1_000_000, "data.chunks")
+            try check(request.size, in: 0...(1 << 20), "data.size")
             let filler = String(repeating: "f", count: max(0, request.size - 10))
             for index in 0..<request.chunks { try await context.sendChunk("\(index):\(filler)") }
             return request.chunks
@@ -49,6 +42,13 @@ enum TestHooks {
                                 body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
             }
         }
+    }
+}
+
+/// Refuses a number outside `range` with `INVALID_ARGUMENT` naming `field`.
+private func check(_ value: Int, in range: ClosedRange<Int>, _ field: String) throws {
+    guard range.contains(value) else {
+        throw FlowError(status: .invalidArgument, message: "\(field) must be between \(range.lowerBound) and \(range.upperBound).")
     }
 }
 
