@@ -194,6 +194,22 @@ let package = Package(
             path: "Tests/Soak",
             swiftSettings: swiftSettings
         ),
+        // README.md's Swift snippets, copied here by scripts/readme-snippets, so that the build
+        // compiles every one of them (scripts/test fails when the copies are out of date). Not a product.
+        .target(
+            name: "ReadmeSnippets",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsHummingbird",
+                "FlowStreamsSQLite",
+                "FlowStreamsClient",
+                .target(name: "FlowStreamsPostgres", condition: postgres),
+                .target(name: "FlowStreamsVapor", condition: vapor),
+                .product(name: "Vapor", package: "vapor", condition: vapor),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tests/ReadmeSnippets"
+        ),
         // Test-only helpers: an incremental HTTP/1.1 client on NIO, child-process control.
         .target(
             name: "TestSupport",
