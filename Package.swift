@@ -44,6 +44,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/vapor/vapor.git", from: "4.122.3"),
+        // `swift package generate-documentation --target <module>`. No target uses it, so packages
+        // that depend on FlowStreams do not resolve it (scripts/check-consumer).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
     targets: [
         // What server and client share: errors and statuses, stream ids, JSON bytes, SSE frames.
