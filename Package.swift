@@ -210,6 +210,10 @@ let package = Package(
                 .target(name: "FlowStreamsVapor", condition: vapor),
                 .product(name: "Vapor", package: "vapor", condition: vapor),
                 .product(name: "Logging", package: "swift-log"),
+                // The chat flow's model API request.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tests/ReadmeSnippets"
         ),

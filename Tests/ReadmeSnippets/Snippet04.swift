@@ -1,19 +1,16 @@
 // swift-format-ignore-file
-// README.md, section "Vapor": made by scripts/readme-snippets, do not edit.
+// README.md, section "Define and serve a flow": made by scripts/readme-snippets, do not edit.
 
-#if Vapor
 import FlowStreams
-import FlowStreamsVapor
-import Vapor
+import FlowStreamsHummingbird
+import Logging
 
 func readmeSnippet04() async throws {
-    let app = try await Application.make(.detect())
-    let manager = InMemoryStreamManager()
-    let runner = FlowRunner(logger: app.logger)
-    app.addFlow(streamy, options: .init(streamManager: manager, runner: runner))  // POST /streamy, GET and DELETE /streamy/streams/:id
-    app.grouped("api").addFlow(chat, bodyLimit: 4 << 20)                         // POST /api/chat, plain streaming
-    app.lifecycle.use(FlowLifecycle(runner: runner, streamManager: manager, logger: app.logger))
-    try await app.execute()
-    try await app.asyncShutdown()   // gives running flows the runner's grace period
+    let streamy = Flow("streamy") { (count: Int, context: FlowContext<Tick>) in
+        guard (0...10_000).contains(count) else {   // without this, -1 traps in 0..<count
+            throw FlowError(status: .invalidArgument, message: "data must be from 0 to 10000, not \(count).")
+        }
+        for i in 0..<count { try await context.sendChunk(Tick(count: i)) }
+        return "done: \(count), streamed: \(count) times"
+    }
 }
-#endif
