@@ -155,7 +155,7 @@ struct OffsetTests {
 
     @Test("X1 opted-in POSTs (start and resume) get ': keep-alive' after silence; a reader without opt-in gets no comment", arguments: Framework.allCases, DurableStore.allCases)
     func keepAliveOnPost(framework: Framework, store: DurableStore) async throws {
-        try await store.withServer(framework: framework, 
+        try await store.withServer(framework: framework,
             configure: { $0.keepAliveInterval = .milliseconds(200) },
             flows: { $0.addFlow(Self.quiet) }
         ) { port in
@@ -196,7 +196,7 @@ struct OffsetTests {
 
     @Test("X1 with the extensions switched off, Last-Event-ID and x-flowstreams-sse are ignored (full replay, no ids, no comments)", arguments: Framework.allCases, DurableStore.allCases)
     func extensionsSwitchedOff(framework: Framework, store: DurableStore) async throws {
-        try await store.withServer(framework: framework, 
+        try await store.withServer(framework: framework,
             configure: {
                 $0.extensionsEnabled = false
                 $0.keepAliveInterval = .milliseconds(200)
