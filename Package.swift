@@ -168,7 +168,7 @@ let package = Package(
             resources: [.copy("Public")],
             swiftSettings: swiftSettings
         ),
-        // A server with every CONFORMANCE.md fixture flow, started as a child process by the tests
+        // A server with every docs/CONFORMANCE.md fixture flow, started as a child process by the tests
         // (two-process byte equality, memory measurements, kills); with --soak, the server of
         // scripts/soak and the X16 test. Not a product.
         .executableTarget(

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Browser tests of the sample app's chat page and its client module `flowstreams.js`
-(CONFORMANCE.md X8, X10, X11) in headless Chromium.
+(docs/CONFORMANCE.md X8, X10, X11) in headless Chromium.
 
 Starts a loopback chat-completions API (`FakeModel`: OpenAI's streaming format, one token every
 TOKEN_DELAY seconds, and a record of whether each request's connection was closed early), the built

@@ -75,7 +75,7 @@ public struct StreamLifecycle: Sendable, Hashable {
         finish(.failure(error))
     }
 
-    /// Checks a reader's resume offset against what is stored (docs/PROTOCOL.md, "Resume from an offset").
+    /// Checks a reader's resume offset against what is stored (docs/PROTOCOL.md, "Offsets").
     /// - Parameter lastIndex: The last chunk index the reader has; `nil` or −1 for none.
     /// - Returns: The index of the first event to send.
     /// - Throws: `StreamManagerError.offsetOutOfRange` when `lastIndex` ≥ stored chunks of a running stream, or > the chunk count of a finished one.

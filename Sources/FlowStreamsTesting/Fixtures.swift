@@ -1,6 +1,6 @@
 public import FlowStreams
 
-/// The flows and context provider that CONFORMANCE.md's items use, for any server under test.
+/// The flows and context provider that docs/CONFORMANCE.md's items use, for any server under test.
 public enum Fixtures {
     /// A chunk `{"count": i}`.
     public struct Count: Codable, Sendable, Hashable {

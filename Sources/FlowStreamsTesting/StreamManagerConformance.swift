@@ -1,6 +1,6 @@
 import FlowStreams
 
-/// The checks every `StreamManager` backend must pass (CONFORMANCE.md C23–C32, C41, C42, and offsets).
+/// The checks every `StreamManager` backend must pass (docs/CONFORMANCE.md C23–C32, C41, C42, and offsets).
 ///
 /// Each check makes a fresh harness, runs against it, tears it down, and throws a
 /// `ConformanceFailure` naming what did not hold. Every wait has a time limit, so a broken backend

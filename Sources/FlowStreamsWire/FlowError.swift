@@ -30,7 +30,7 @@ public struct FlowError: Error, Sendable, Hashable, CustomStringConvertible {
     public var description: String { "FlowError(\(status.name): \(message))" }
 }
 
-// MARK: - Errors FlowStreams itself produces (fixed messages, PROTOCOL.md)
+// MARK: - Errors FlowStreams itself produces (fixed messages, docs/docs/PROTOCOL.md "Errors FlowStreams produces")
 
 extension FlowError {
     /// `CANCELLED "Stream cancelled."`: the stream was cancelled with `DELETE` or `StreamManager.cancel`.

@@ -27,7 +27,7 @@ public struct FlowStatus: Hashable, Sendable, CustomStringConvertible {
     public static let dataLoss = FlowStatus("DATA_LOSS")
     public static let unauthenticated = FlowStatus("UNAUTHENTICATED")
 
-    /// Every status, in the order of PROTOCOL.md's table.
+    /// Every status, in the order of docs/PROTOCOL.md's table.
     public static let all: [FlowStatus] = [
         .cancelled, .unknown, .invalidArgument, .deadlineExceeded, .notFound, .alreadyExists,
         .permissionDenied, .resourceExhausted, .failedPrecondition, .aborted, .outOfRange,

@@ -34,7 +34,7 @@ public struct JSONBytes: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "JSONBytes(\(bytes.count) bytes)" }
 
     /// The encoder every payload goes through: `.sortedKeys` and `.withoutEscapingSlashes`, so
-    /// the same value gives the same bytes in every process (PROTOCOL.md, "Streaming response").
+    /// the same value gives the same bytes in every process (docs/PROTOCOL.md, "Payload bytes").
     public static func makeEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

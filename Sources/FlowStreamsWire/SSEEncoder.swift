@@ -1,4 +1,4 @@
-/// Writes FlowStreams' frames byte for byte (PROTOCOL.md, "Streaming response").
+/// Writes FlowStreams' frames byte for byte (docs/PROTOCOL.md, "Frames").
 ///
 /// Envelopes are written by hand in a fixed key order around payload bytes that were encoded once,
 /// so every reader, live or replayed, gets the same bytes. `index` is `nil` for part-1 frames

@@ -8,7 +8,7 @@ import FlowStreamsVapor
 import Foundation
 import Logging
 
-// A server with every CONFORMANCE.md fixture, started by the tests as a child process:
+// A server with every docs/CONFORMANCE.md fixture, started by the tests as a child process:
 //   flowstreams-fixture-server [--port N] [--plain] [--no-extensions] [--keep-alive-ms N] [--grace-ms N]
 //                              [--framework hummingbird|vapor] [--file-limit N] [--max-connections N]
 //                              [--idle-timeout-ms N] [--store memory|sqlite:PATH]

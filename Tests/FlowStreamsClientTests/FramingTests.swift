@@ -3,7 +3,7 @@ import FlowStreamsClient
 import Testing
 import TestSupport
 
-/// CONFORMANCE.md C37 and C38 through the client: handwritten answers split across network writes.
+/// docs/CONFORMANCE.md C37 and C38 through the client: handwritten answers split across network writes.
 /// (X18, the parser's fuzzing, lives with the parser in FlowStreamsTests.)
 @Suite("FlowClient framing")
 struct FramingTests {

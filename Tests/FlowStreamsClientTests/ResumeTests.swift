@@ -6,7 +6,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md C36 and C39, the proxy test, leaving (C20) and cancelling (C41) a stream from the client.
+/// docs/CONFORMANCE.md C36 and C39, the proxy test, leaving (C20) and cancelling (C41) a stream from the client.
 @Suite("FlowClient resumes")
 struct ResumeTests {
     typealias Count = Fixtures.Count

@@ -6,7 +6,7 @@ import FlowStreamsTesting
 import Testing
 import TestSupport
 
-/// CONFORMANCE.md C33 and C40 for `runFlow`, against a live FlowServer and handwritten answers.
+/// docs/CONFORMANCE.md C33 and C40 for `runFlow`, against a live FlowServer and handwritten answers.
 @Suite("FlowClient.runFlow")
 struct RunFlowTests {
     @Test("C33 runFlow returns the decoded output of echo, greet and void")

@@ -6,7 +6,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// CONFORMANCE.md C34, C35 and C40 for `streamFlow`, against a live FlowServer.
+/// docs/CONFORMANCE.md C34, C35 and C40 for `streamFlow`, against a live FlowServer.
 @Suite("FlowClient.streamFlow")
 struct StreamFlowTests {
     typealias Count = Fixtures.Count

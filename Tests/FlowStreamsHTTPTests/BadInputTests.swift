@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// PROTOCOL.md "Bad input" (X17's table: a clear error, never a crash, never a hang) and "CORS".
+/// docs/PROTOCOL.md "Bad input" (X17: a clear error, never a crash, never a hang) and "CORS".
 @Suite("Bad input and CORS")
 struct BadInputTests {
     // MARK: Request bodies

@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md X8 (cancel with `DELETE`) and X9 (ownership) over HTTP, in-memory stream manager.
+/// docs/CONFORMANCE.md X8 (cancel with `DELETE`) and X9 (ownership) over HTTP, in-memory stream manager.
 @Suite("Cancel and ownership over HTTP", .tags(.timers))
 struct CancelOwnershipHTTPTests {
     // MARK: X8

@@ -6,7 +6,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md C14–C22: durable streams over real sockets (in-memory stream manager).
+/// docs/CONFORMANCE.md C14–C22: durable streams over real sockets (in-memory stream manager).
 @Suite("Durable streams over HTTP", .tags(.timers))
 struct DurableStreamTests {
     // MARK: C14

@@ -5,8 +5,8 @@ import Foundation
 import TestSupport
 import Testing
 
-/// PROTOCOL.md "Browser EventSource endpoint" over real sockets: `GET <flow path>/streams/<id>`.
-/// CONFORMANCE.md X12 (keep-alive comments during silence), X9 on GET (ownership), and the server side
+/// docs/PROTOCOL.md "The EventSource endpoint" over real sockets: `GET <flow path>/streams/<id>`.
+/// docs/CONFORMANCE.md X12 (keep-alive comments during silence), X9 on GET (ownership), and the server side
 /// of X10 (resume after `Last-Event-ID`, the response ending after the terminal frame, 204 afterwards),
 /// which the browser tests (BrowserTests/) check with a real EventSource.
 @Suite("EventSource endpoint (GET <flow>/streams/<id>)", .serialized, .tags(.timers))

@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md "Flow calls" (C1–C9), over real sockets against a live `FlowServer`.
+/// docs/CONFORMANCE.md "Flow calls" (C1–C9), over real sockets against a live `FlowServer`.
 @Suite("Flow calls")
 struct FlowCallTests {
     // MARK: C1–C2 inputs

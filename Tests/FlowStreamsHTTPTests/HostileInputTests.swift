@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// X17 beyond PROTOCOL.md's table: huge strings, control characters in headers, a 10,000-character
+/// X17 beyond docs/PROTOCOL.md's table: huge strings, control characters in headers, a 10,000-character
 /// stream id, thousands of headers, clients that send a byte at a time. Each gets the documented answer
 /// or a closed connection, and other clients keep being served, on Hummingbird and Vapor alike.
 /// Timer-dependent (the slow clients): runs in the second pass of `scripts/test`.

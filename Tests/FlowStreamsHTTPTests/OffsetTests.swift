@@ -4,7 +4,7 @@ import FlowStreamsTesting
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md X1 and PROTOCOL.md part 2 on POST: `Last-Event-ID` offsets, the opt-in frame
+/// docs/CONFORMANCE.md X1 and docs/docs/PROTOCOL.md "Offsets" on POST: `Last-Event-ID` offsets, the opt-in frame
 /// format (`id:` lines, keep-alive comments), and a server with the extensions switched off.
 @Suite("Offsets and opt-in frames over HTTP", .tags(.timers))
 struct OffsetTests {

@@ -3,7 +3,7 @@ import Synchronization
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md X2, against `flowstreams-fixture-server` in its own process so that the resident
+/// docs/CONFORMANCE.md X2, against `flowstreams-fixture-server` in its own process so that the resident
 /// memory measured is the server's alone.
 @Suite("X2 slow reader", .serialized)
 struct SlowReaderTests {

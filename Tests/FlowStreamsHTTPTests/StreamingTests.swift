@@ -5,7 +5,7 @@ import Foundation
 import TestSupport
 import Testing
 
-/// CONFORMANCE.md "Streaming" (C10–C13) and C19, over real sockets against live servers.
+/// docs/CONFORMANCE.md "Streaming" (C10–C13) and C19, over real sockets against live servers.
 @Suite("Streaming")
 struct StreamingTests {
     // MARK: C10 frames

@@ -2,7 +2,7 @@ public import HTTPTypes
 public import Logging
 
 /// Serves one flow over HTTP, framework-neutral: parses the request, asks the context provider,
-/// runs or resumes, and answers with a `FlowHTTPResponse` (PROTOCOL.md). The Hummingbird and Vapor
+/// runs or resumes, and answers with a `FlowHTTPResponse` (docs/PROTOCOL.md). The Hummingbird and Vapor
 /// modules only adapt requests and response bodies to it.
 public struct FlowHandler: Sendable {
     /// The name streams of this route are stored under (a stream of another route is not found here).

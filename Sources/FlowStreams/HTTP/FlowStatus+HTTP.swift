@@ -1,7 +1,7 @@
 public import HTTPTypes
 
 extension FlowStatus {
-    /// The HTTP status code of this status (PROTOCOL.md, "Errors: status names and HTTP codes").
+    /// The HTTP status code of this status (docs/PROTOCOL.md, "Status names and HTTP codes").
     public var httpStatus: HTTPResponse.Status {
         switch self {
         case .cancelled: return .init(code: 499, reasonPhrase: "Client Closed Request")

@@ -29,7 +29,7 @@ extension FlowClientError {
                                message: "The server answered HTTP \(code).", httpStatus: code)
     }
 
-    /// The status an HTTP code stands for (PROTOCOL.md's table read backwards; ambiguous codes take the
+    /// The status an HTTP code stands for (docs/PROTOCOL.md's table read backwards; ambiguous codes take the
     /// most common name).
     static func status(httpStatus code: Int) -> FlowStatus? {
         switch code {
