@@ -11,6 +11,7 @@ let swiftSettings: [SwiftSetting] = [
 /// the dependency").
 let vapor: TargetDependencyCondition? = .when(traits: ["Vapor"])
 let postgres: TargetDependencyCondition? = .when(traits: ["PostgreSQL"])
+let firestore: TargetDependencyCondition? = .when(traits: ["Firestore"])
 
 let package = Package(
     name: "flowstreams",
@@ -23,6 +24,7 @@ let package = Package(
         .library(name: "FlowStreamsHummingbird", targets: ["FlowStreamsHummingbird"]),
         .library(name: "FlowStreamsPostgres", targets: ["FlowStreamsPostgres"]),
         .library(name: "FlowStreamsVapor", targets: ["FlowStreamsVapor"]),
+        .library(name: "FlowStreamsFirestore", targets: ["FlowStreamsFirestore"]),
         .library(name: "FlowStreamsClient", targets: ["FlowStreamsClient"]),
         .library(name: "FlowStreamsTesting", targets: ["FlowStreamsTesting"]),
         .executable(name: "durable-streaming", targets: ["durable-streaming"]),
@@ -30,7 +32,8 @@ let package = Package(
     traits: [
         .trait(name: "Vapor", description: "FlowStreamsVapor: flows on Vapor 4."),
         .trait(name: "PostgreSQL", description: "FlowStreamsPostgres: streams in PostgreSQL (postgres-nio)."),
-        .default(enabledTraits: ["Vapor", "PostgreSQL"]),
+        .trait(name: "Firestore", description: "FlowStreamsFirestore: streams in Cloud Firestore (gRPC)."),
+        .default(enabledTraits: ["Vapor", "PostgreSQL", "Firestore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
@@ -47,6 +50,12 @@ let package = Package(
         // `swift package generate-documentation --target <module>`. No target uses it, so packages
         // that depend on FlowStreams do not resolve it (scripts/check-consumer).
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
+        .package(url: "https://github.com/grpc/grpc-swift-2.git", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport.git", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.4"),
     ],
     targets: [
         // What server and client share: errors and statuses, stream ids, JSON bytes, SSE frames.
@@ -97,6 +106,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Generated code (Sources/FlowStreamsFirestore/Generated, scripts/generate-firestore) is
+        // committed: neither protoc nor its plugins are needed to build.
+        .target(
+            name: "FlowStreamsFirestore",
+            dependencies: [
+                "FlowStreams",
+                "FlowStreamsWire",
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: firestore),
+                .product(name: "GRPCNIOTransportHTTP2Posix", package: "grpc-swift-nio-transport", condition: firestore),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf", condition: firestore),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf", condition: firestore),
+                .product(name: "_CryptoExtras", package: "swift-crypto", condition: firestore),
+                .product(name: "Crypto", package: "swift-crypto", condition: firestore),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms", condition: firestore),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["README-phase1.md"],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -306,6 +338,24 @@ let package = Package(
                 "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "FlowStreamsFirestoreTests",
+            dependencies: [
+                "FlowStreamsWire",
+                "FlowStreamsTesting",
+                .target(name: "FlowStreamsFirestore", condition: firestore),
+                "TestSupport",
+                .product(name: "GRPCCore", package: "grpc-swift-2", condition: firestore),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf", condition: firestore),
+                .product(name: "_CryptoExtras", package: "swift-crypto", condition: firestore),
+                .product(name: "Crypto", package: "swift-crypto", condition: firestore),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
