@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Server) public import FlowStreams
 import FlowStreamsNIO
 public import Hummingbird
 import HummingbirdCore
@@ -18,46 +18,15 @@ import NIOCore
 /// server.addFlow(streamyThrowy, path: "/api/throwy")
 /// try await server.run()
 /// ```
-public struct FlowServer: Sendable {
+public struct FlowServer: FlowServerProtocol {
     /// The settings, shared with Vapor's `VaporFlowServer`.
     public typealias Configuration = FlowServerConfiguration
 
-    private var flows: FlowServerRoutes
+    @_spi(Server) public var flows: FlowServerRoutes
     private var extraRoutes: [@Sendable (Router<BasicRequestContext>) -> Void] = []
 
-    /// The server's settings.
-    public var configuration: Configuration { flows.configuration }
-    /// The store of every durable flow of this server (`nil`: plain streaming).
-    public var streamManager: (any StreamManager)? { flows.streamManager }
-    /// Runs the durable flows; started and stopped by `run()`.
-    public var runner: FlowRunner { flows.runner }
-
-    /// - Parameters:
-    ///   - configuration: Address, prefix, limits, CORS, grace period.
-    ///   - streamManager: Where streams are stored; `nil` for plain (non-resumable) streaming.
-    ///   - contextProvider: Who is calling, for every flow that does not bring its own.
-    ///   - logger: The server's logger (access log at info, the rest at debug).
-    public init(
-        configuration: Configuration = .init(),
-        streamManager: (any StreamManager)? = nil,
-        contextProvider: ContextProvider? = nil,
-        logger: Logger
-    ) {
-        flows = FlowServerRoutes(
-            configuration: configuration, streamManager: streamManager, contextProvider: contextProvider, logger: logger)
-    }
-
-    /// Mounts a flow at `<prefix>/<name>`, or at `<prefix><path>` when a path is given.
-    /// - Parameters:
-    ///   - flow: The flow.
-    ///   - path: An explicit path, e.g. `/api/chat`.
-    ///   - contextProvider: Overrides the server's context provider for this flow.
-    public mutating func addFlow<Input, Output, Chunk>(
-        _ flow: Flow<Input, Output, Chunk>,
-        path: String? = nil,
-        contextProvider: ContextProvider? = nil
-    ) {
-        flows.addFlow(flow, path: path, contextProvider: contextProvider)
+    @_spi(Server) public init(flows: FlowServerRoutes) {
+        self.flows = flows
     }
 
     /// Adds routes of your own (a page, a health check) next to the flows.

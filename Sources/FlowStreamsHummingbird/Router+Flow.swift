@@ -5,8 +5,9 @@ public import Logging
 import NIOCore
 
 extension Router {
-    /// Serves a flow: `POST <path>` runs, streams and resumes it; `GET <path>/streams/<id>` reads one
-    /// of its streams for a browser's `EventSource`; `DELETE <path>/streams/<id>` cancels one.
+    /// Puts a flow on this router, for an application you build yourself (a `FlowServer` does it
+    /// for you): `POST <path>` runs, streams and resumes it, `GET <path>/streams/<id>` reads a stream
+    /// for a browser's `EventSource`, `DELETE <path>/streams/<id>` cancels one.
     ///
     /// ```swift
     /// let runner = FlowRunner(logger: logger)
@@ -18,9 +19,10 @@ extension Router {
     /// `FlowServer`'s does); otherwise only the global and per-principal limits apply.
     /// - Parameters:
     ///   - flow: The flow.
-    ///   - path: Where to serve it; defaults to `/<flow name>`.
+    ///   - path: The route; `/<flow name>` by default.
     ///   - options: Stream manager, runner, context provider, extensions.
-    ///   - bodyLimit: The largest request body accepted; larger ones get 413. Defaults to 1 MiB.
+    ///   - bodyLimit: The largest request body accepted; a larger one gets 413. Defaults to 1 MiB.
+    ///   - logger: Where request errors and flow failures are logged; nowhere by default.
     @discardableResult
     public func addFlow<Input, Output, Chunk>(
         _ flow: Flow<Input, Output, Chunk>,
@@ -29,10 +31,8 @@ extension Router {
         bodyLimit: Int = 1 << 20,
         logger: Logger? = nil
     ) -> Self {
-        let path = path ?? "/\(flow.name)"
-        let handler = FlowHandler(flow, scopeName: path, options: options,
-                                  logger: logger ?? Logger(label: "FlowStreams", factory: { _ in SwiftLogNoOpLogHandler() }))
-        addFlowHandler(handler, at: path, bodyLimit: bodyLimit)
+        let handler = FlowHandler(flow, servedAt: path, options: options, logger: logger)
+        addFlowHandler(handler, at: handler.scopeName, bodyLimit: bodyLimit)
         return self
     }
 

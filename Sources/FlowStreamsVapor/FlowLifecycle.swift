@@ -1,4 +1,4 @@
-public import FlowStreams
+@_spi(Server) public import FlowStreams
 public import Logging
 import NIOCore
 import ServiceLifecycle

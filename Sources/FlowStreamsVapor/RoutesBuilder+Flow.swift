@@ -5,8 +5,9 @@ import NIOCore
 public import Vapor
 
 extension RoutesBuilder {
-    /// Serves a flow: `POST <path>` runs, streams and resumes it; `GET <path>/streams/<id>` reads one
-    /// of its streams for a browser's `EventSource`; `DELETE <path>/streams/<id>` cancels one.
+    /// Registers a flow's three routes on a Vapor application or route group you configure
+    /// yourself (a `VaporFlowServer` does it for you). The POST route runs, streams and resumes the
+    /// flow; the GET route under `streams/:id` is the `EventSource` endpoint; DELETE there cancels.
     ///
     /// ```swift
     /// let runner = FlowRunner(logger: app.logger)
@@ -15,11 +16,11 @@ extension RoutesBuilder {
     /// ```
     /// - Parameters:
     ///   - flow: The flow.
-    ///   - path: Where to serve it; defaults to `/<flow name>`.
+    ///   - path: The route; `/<flow name>` by default.
     ///   - options: Stream manager, runner, context provider, extensions.
     ///   - bodyLimit: The largest request body accepted; larger ones get 413 `RESOURCE_EXHAUSTED`.
     ///     Defaults to 1 MiB (not Vapor's 16 KB: the route collects its body itself).
-    ///   - logger: Where request errors and flow failures are logged.
+    ///   - logger: Where request errors and flow failures are logged; nowhere by default.
     @discardableResult
     public func addFlow<Input, Output, Chunk>(
         _ flow: Flow<Input, Output, Chunk>,
@@ -28,10 +29,8 @@ extension RoutesBuilder {
         bodyLimit: Int = 1 << 20,
         logger: Logger? = nil
     ) -> Self {
-        let path = path ?? "/\(flow.name)"
-        let handler = FlowHandler(flow, scopeName: path, options: options,
-                                  logger: logger ?? Logger(label: "FlowStreams", factory: { _ in SwiftLogNoOpLogHandler() }))
-        addFlowHandler(handler, at: path, bodyLimit: bodyLimit)
+        let handler = FlowHandler(flow, servedAt: path, options: options, logger: logger)
+        addFlowHandler(handler, at: handler.scopeName, bodyLimit: bodyLimit)
         return self
     }
 

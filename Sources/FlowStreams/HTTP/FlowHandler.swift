@@ -36,6 +36,15 @@ public struct FlowHandler: Sendable {
         self.limits = runnerConfiguration.bufferLimits
     }
 
+    /// The handler of a route a framework adapter adds: `flow` at `path` (`/<flow name>` when `nil`),
+    /// its streams scoped to that path, logging to `logger` (nowhere when `nil`).
+    package init<Input, Output, Chunk>(
+        _ flow: Flow<Input, Output, Chunk>, servedAt path: String?, options: FlowRouteOptions, logger: Logger?
+    ) {
+        self.init(flow, scopeName: path ?? "/\(flow.name)", options: options,
+                  logger: logger ?? Logger(label: "FlowStreams", factory: { _ in SwiftLogNoOpLogHandler() }))
+    }
+
     /// `POST <flow path>`: runs the flow, streams it, or resumes a stream. A body that is not JSON
     /// (by its `Content-Type`) is refused with `415`, except for a resume without a body.
     /// - Parameters:

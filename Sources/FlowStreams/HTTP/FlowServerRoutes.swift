@@ -4,7 +4,7 @@ package import ServiceLifecycle
 /// What the ready-made servers (Hummingbird's `FlowServer`, Vapor's `VaporFlowServer`) share: the
 /// configuration, the runner made from it, and the flows mounted under the path prefix, each with
 /// its framework-neutral handler. The servers only put these on their routers.
-package struct FlowServerRoutes: Sendable {
+@_spi(Server) public struct FlowServerRoutes: Sendable {
     package let configuration: FlowServerConfiguration
     package let streamManager: (any StreamManager)?
     package let runner: FlowRunner
