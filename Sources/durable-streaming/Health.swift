@@ -52,7 +52,7 @@ struct Health: Sendable {
                     do {
                         _ = try await manager.subscribe(Self.probeID, after: nil, in: Self.probeScope)
                         race.give(.ready)  // someone made a stream with this id: the store answered all the same
-                    } catch let error as FlowError where error.status == .notFound {
+                    } catch let error as StreamManagerError where error.code == .notFound {
                         race.give(.ready)
                     } catch {
                         race.give(.storeFailed)

@@ -17,11 +17,20 @@ struct ServiceAccountKey: Sendable {
 
     private struct File: Decodable {
         var type: String?
-        var client_email: String?
-        var private_key: String?
-        var private_key_id: String?
-        var token_uri: String?
-        var project_id: String?
+        var clientEmail: String?
+        var privateKey: String?
+        var privateKeyID: String?
+        var tokenURI: String?
+        var projectID: String?
+
+        enum CodingKeys: String, CodingKey {
+            case type
+            case clientEmail = "client_email"
+            case privateKey = "private_key"
+            case privateKeyID = "private_key_id"
+            case tokenURI = "token_uri"
+            case projectID = "project_id"
+        }
     }
 
     /// - Throws: `FirestoreError` `.credentials` when the JSON is not a service-account key.
@@ -35,7 +44,7 @@ struct ServiceAccountKey: Sendable {
         guard file.type == nil || file.type == "service_account" else {
             throw FirestoreError(code: .credentials, reason: "The key is not a service-account key.")
         }
-        guard let email = file.client_email, !email.isEmpty, let pem = file.private_key else {
+        guard let email = file.clientEmail, !email.isEmpty, let pem = file.privateKey else {
             throw FirestoreError(code: .credentials, reason: "The service-account key lacks client_email or private_key.")
         }
         do {
@@ -44,9 +53,9 @@ struct ServiceAccountKey: Sendable {
             throw FirestoreError(code: .credentials, reason: "The service-account private key could not be read.", underlying: error)
         }
         clientEmail = email
-        privateKeyID = file.private_key_id
-        tokenURI = file.token_uri ?? "https://oauth2.googleapis.com/token"
-        projectID = file.project_id
+        privateKeyID = file.privateKeyID
+        tokenURI = file.tokenURI ?? "https://oauth2.googleapis.com/token"
+        projectID = file.projectID
     }
 
     /// The OAuth2 scope the tokens are asked for.

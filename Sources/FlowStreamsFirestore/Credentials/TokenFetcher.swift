@@ -50,8 +50,13 @@ package struct TokenFetcher: Sendable {
     }
 
     private struct TokenResponse: Decodable {
-        var access_token: String
-        var expires_in: Int?
+        var accessToken: String
+        var expiresIn: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case accessToken = "access_token"
+            case expiresIn = "expires_in"
+        }
     }
 
     private func exchange(_ request: HTTPClientRequest) async throws(FirestoreError) -> FirestoreAccessToken {
@@ -69,10 +74,10 @@ package struct TokenFetcher: Sendable {
         case 500...: throw FirestoreError(code: .unavailable, reason: "The token endpoint failed (HTTP \(status.code)).")
         default: throw FirestoreError(code: .credentials, reason: "The token endpoint refused the credentials (HTTP \(status.code)).")
         }
-        guard let token = try? JSONDecoder().decode(TokenResponse.self, from: Data(Array(buffer: body))), !token.access_token.isEmpty else {
+        guard let token = try? JSONDecoder().decode(TokenResponse.self, from: Data(Array(buffer: body))), !token.accessToken.isEmpty else {
             throw FirestoreError(code: .credentials, reason: "The token endpoint answered without an access token.")
         }
-        return FirestoreAccessToken(value: token.access_token, expiresIn: .seconds(token.expires_in ?? 3600))
+        return FirestoreAccessToken(value: token.accessToken, expiresIn: .seconds(token.expiresIn ?? 3600))
     }
 }
 
