@@ -42,11 +42,14 @@ struct TimedManager: Sendable {
     }
 }
 
-/// Reads events until the sequence ends, with a time limit; a failure says how far the reader got.
+/// Reads events until the sequence ends, with a time limit on each event; a failure says how far the reader got.
 func collect(_ events: StreamEvents, fileID: String = #fileID, line: Int = #line) async throws -> [StreamEvent] {
     let collected = Mutex<[StreamEvent]>([])
     do {
-        return try await withTimeout(stepLimit, "reading the stream", fileID: fileID, line: line) {
+        // The limit is for each event, not the whole stream: a reader that keeps up with a slow
+        // writer is not stuck.
+        let progress: @Sendable () -> Int = { collected.withLock { $0.count } }
+        return try await withTimeout(stepLimit, "reading the stream", fileID: fileID, line: line, progress: progress) {
             for try await event in events {
                 let count = collected.withLock { collected in
                     collected.append(event)

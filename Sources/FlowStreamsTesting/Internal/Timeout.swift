@@ -1,7 +1,8 @@
 import Synchronization
 
 /// Runs `operation` in its own task and fails with a `ConformanceFailure` when it takes longer than `limit`
-/// (or throws anything else: the failure then names `what` and the error).
+/// (or throws anything else: the failure then names `what` and the error). Given `progress` (a count
+/// that grows while the operation gets somewhere), it fails only when `limit` passes without progress.
 ///
 /// The operation is cancelled on timeout and then abandoned, so a backend that ignores cancellation
 /// fails the check instead of hanging it. Cancelling the caller cancels the operation.
@@ -10,6 +11,7 @@ func withTimeout<T: Sendable>(
     _ what: String,
     fileID: String = #fileID,
     line: Int = #line,
+    progress: (@Sendable () -> Int)? = nil,
     _ operation: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let race = Race<T>()
@@ -23,7 +25,15 @@ func withTimeout<T: Sendable>(
         }
     }
     let timer = Task {
-        try await Task.sleep(for: limit)
+        // With a progress count, the limit is for each step: the operation fails only when the
+        // count has not moved for a whole `limit` (a slow machine makes a long read slow, not stuck).
+        var seen = progress?()
+        while true {
+            try await Task.sleep(for: limit)
+            let now = progress?()
+            if now == nil || now == seen { break }
+            seen = now
+        }
         race.settle(.failure(ConformanceFailure("\(what): no answer within \(limit)", fileID: fileID, line: line)))
     }
     defer {
