@@ -43,9 +43,12 @@ public final class FlowClient: Sendable {
             self.ownsHTTPClient = false
         } else {
             let timeout = HTTPClient.Configuration.Timeout(connect: TimeAmount(configuration.connectTimeout), read: nil)
-            self.httpClient = HTTPClient(
-                eventLoopGroup: HTTPClient.defaultEventLoopGroup,
-                configuration: HTTPClient.Configuration(timeout: timeout))
+            var httpConfiguration = HTTPClient.Configuration(timeout: timeout)
+            // A connection that fails (refused, unreachable) fails the attempt at once: the resume
+            // loop retries with its own backoff and budget, instead of the pool retrying until the
+            // connect timeout on every attempt.
+            httpConfiguration.connectionPool.retryConnectionEstablishment = false
+            self.httpClient = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: httpConfiguration)
             self.ownsHTTPClient = true
         }
     }

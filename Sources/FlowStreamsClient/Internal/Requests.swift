@@ -2,6 +2,12 @@ import AsyncHTTPClient
 import FlowStreamsWire
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 extension FlowClient {
     /// `{"data":<input>}`, the body of every call.
@@ -48,7 +54,7 @@ extension FlowClient {
             return try await httpClient.execute(request, deadline: deadline, logger: logger)
         } catch {
             if Task.isCancelled { throw CancellationError() }
-            throw FlowClientError.connectionFailed(error, timeout: timeout)
+            throw FlowClientError.connectionFailed(error, timeout: timeout, url: request.url)
         }
     }
 
@@ -68,14 +74,96 @@ extension FlowClient {
 }
 
 extension FlowClientError {
-    /// No response head: the connection failed, or the head did not arrive within `timeout`.
-    static func connectionFailed(_ error: any Error, timeout: Duration?) -> FlowClientError {
+    /// No response head: the connection failed, or the head did not arrive within `timeout`. The
+    /// message is a sentence naming the server and the cause (`could not connect to 127.0.0.1:3500
+    /// (connection refused)`), never a wrapped NIO description.
+    static func connectionFailed(_ error: any Error, timeout: Duration?, url: String) -> FlowClientError {
         if let error = error as? HTTPClientError, error == .deadlineExceeded {
             let limit = timeout.map { " within \($0)" } ?? ""
             return FlowClientError(code: .connectionFailed, status: .deadlineExceeded,
                                    message: "No response headers arrived\(limit).")
         }
+        let server = ServerAddress(url: url)
+        guard let server else {
+            return FlowClientError(code: .connectionFailed, status: .invalidArgument, message: "\(url) is not an http or https URL.")
+        }
         return FlowClientError(code: .connectionFailed, status: .unavailable,
-                               message: "The request failed: \(String(describing: error))")
+                               message: "could not connect to \(server) (\(ConnectionFailure(error)))")
+    }
+}
+
+/// `host:port` of an `http` or `https` URL, for messages.
+struct ServerAddress: CustomStringConvertible {
+    let host: Substring
+    let port: Int
+
+    init?(url: String) {
+        let scheme: Substring
+        let rest: Substring
+        if let range = url.range(of: "://") {
+            scheme = url[..<range.lowerBound]
+            rest = url[range.upperBound...]
+        } else {
+            return nil
+        }
+        let defaultPort: Int
+        switch scheme.lowercased() {
+        case "http": defaultPort = 80
+        case "https": defaultPort = 443
+        default: return nil
+        }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }.split(separator: "@").last ?? ""
+        // `[::1]:3400`: the brackets hold the host; a colon after them starts the port.
+        let hostEnd = authority.hasPrefix("[") ? authority.firstIndex(of: "]").map(authority.index(after:)) : authority.firstIndex(of: ":")
+        let hostPart = authority[..<(hostEnd ?? authority.endIndex)]
+        guard !hostPart.isEmpty else { return nil }
+        host = hostPart
+        let portPart = authority[(hostEnd ?? authority.endIndex)...].drop { $0 == ":" }
+        if portPart.isEmpty {
+            port = defaultPort
+        } else if let port = Int(portPart), (1...65535).contains(port) {
+            self.port = port
+        } else {
+            return nil
+        }
+    }
+
+    var description: String { "\(host):\(port)" }
+}
+
+/// Why a connection could not be made, in a few words (`connection refused`, `no connection within 5 s`).
+struct ConnectionFailure: CustomStringConvertible {
+    let description: String
+
+    init(_ error: any Error) {
+        description = Self.words(for: error) ?? "\(type(of: error))"
+    }
+
+    private static func words(for error: any Error) -> String? {
+        if let error = error as? IOError { return words(errno: error.errnoCode) }
+        if let error = error as? HTTPClientError {
+            if error == .connectTimeout { return "no connection in time" }
+            if error == .remoteConnectionClosed { return "the server closed the connection" }
+            if error == .readTimeout { return "no answer in time" }
+            return nil
+        }
+        if let error = error as? ChannelError, case .connectTimeout = error { return "no connection in time" }
+        if let error = error as? NIOConnectionError {
+            if error.dnsAError != nil || error.dnsAAAAError != nil, error.connectionErrors.isEmpty { return "host not found" }
+            return error.connectionErrors.lazy.compactMap { words(for: $0.error) }.first
+        }
+        return nil
+    }
+
+    private static func words(errno: CInt) -> String {
+        switch errno {
+        case ECONNREFUSED: "connection refused"
+        case ECONNRESET: "connection reset"
+        case ETIMEDOUT: "timed out"
+        case EHOSTUNREACH: "host unreachable"
+        case ENETUNREACH: "network unreachable"
+        case EADDRNOTAVAIL: "address not available"
+        default: String(cString: strerror(errno)).lowercased()
+        }
     }
 }

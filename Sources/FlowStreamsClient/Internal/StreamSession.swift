@@ -135,16 +135,20 @@ actor StreamSession {
         }
         let configuration = client.configuration
         let limit = configuration.autoResume ? configuration.maxResumeAttempts : 1
+        var lastFailure: FlowClientError?
         while true {
             attemptsWithoutProgress += 1
             guard attemptsWithoutProgress <= limit else {
+                // The last attempt's cause, when it failed to connect: `… (the last: could not connect to … (connection refused))`.
+                let cause = lastFailure.map { " (the last: \($0.message))" } ?? ""
                 throw finish(with: .connectionLost(
-                    "The stream could not be resumed: \(limit) attempts in a row brought no new chunk."))
+                    "The stream could not be resumed: \(limit) attempts in a row brought no new chunk\(cause)."))
             }
             try await Task.sleep(for: configuration.backoff(attempt: attemptsWithoutProgress))
             do {
                 return try await connect(streamID: streamID, lastIndex: received - 1)
             } catch let error as FlowClientError where error.allowsRetry {
+                lastFailure = error
                 client.logger.debug("resume attempt failed", metadata: [
                     "flowstreams.stream.id": "\(streamID.rawValue)", "flowstreams.attempt": "\(attemptsWithoutProgress)",
                 ])
