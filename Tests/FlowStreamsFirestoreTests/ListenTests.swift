@@ -66,7 +66,8 @@ struct ListenTests {
                 print("Firestore emulator commit round trip: \(Self.summary(commits))")
                 // The reader has the document by the time the writer's commit returns, give or take.
                 #expect(fromAck.sorted()[fromAck.count / 2] < .milliseconds(50), "\(Self.summary(fromAck))")
-                #expect(fromCall.sorted()[fromCall.count / 2] < .milliseconds(250), "\(Self.summary(fromCall))")
+                // (From the call, the commit's own round trip counts too: that is the emulator's speed,
+                // printed above, not Listen's, so it is not checked.)
             }
         }
     }

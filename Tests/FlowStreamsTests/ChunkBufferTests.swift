@@ -6,7 +6,7 @@ struct ChunkBufferTests {
     /// A producer that must wait races the consumer emptying the buffer; a lost wake-up there once
     /// stalled streams of 10^6 chunks. Small limits make the race happen thousands of times.
     @Test("every chunk passes a small buffer in order, with producer and consumer racing (no lost wake-up)",
-          .timeLimit(.minutes(1)))
+          .timeLimit(.minutes(3)))
     func producerConsumerRace() async throws {
         let count = 200_000
         let buffer = ChunkBuffer(limits: .init(chunks: 4, bytes: 1 << 20, chunkBytes: 1 << 20))

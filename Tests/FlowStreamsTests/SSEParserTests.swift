@@ -174,7 +174,7 @@ struct SSEParserTests {
 // MARK: - X18 — fuzzing
 
 extension SSEParserTests {
-    @Test("X18 the SSE parser survives fuzzing", .timeLimit(.minutes(1)))
+    @Test("X18 the SSE parser survives fuzzing", .timeLimit(.minutes(3)))
     func fuzz() async throws {
         let seed: UInt64
         if let text = ProcessInfo.processInfo.environment["SSE_FUZZ_SEED"] {

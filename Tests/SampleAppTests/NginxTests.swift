@@ -96,13 +96,13 @@ struct NginxTests {
     func streamsThroughNginx() async throws {
         let server = try await SampleServer.start(arguments: ["--chunk-delay-ms", "300"])
         try await Self.withNginx(upstreamPort: server.port) { port in
-            // Frames one by one: the first after ~0.3 s, the last after ~2.4 s (not all at the end).
+            // Frames one by one, not all at the end: the flow sends one every 0.3 s, so unbuffered
+            // frames arrive over ~2.1 s, buffered ones at once (a slow machine only spreads them more).
             let (id, frames) = try await Self.timedFrames(port: port, count: 8)
             #expect(frames.map(\.0) == (0..<8).map(Self.countFrame) + [#"data: {"result":"done: 8, streamed: 8 times"}"#])
             let first = try #require(frames.first?.1)
             let last = try #require(frames.last?.1)
             print("through nginx: first frame after \(first), last after \(last)")
-            #expect(first < .milliseconds(1500))
             #expect(last - first > .milliseconds(1500))
             let streamID = try #require(id)
 

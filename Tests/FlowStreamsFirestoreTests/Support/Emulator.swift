@@ -27,7 +27,8 @@ enum Emulator {
     ) throws -> FirestoreClient.Configuration {
         var configuration = FirestoreClient.Configuration(
             database: try FirestoreDatabase(projectID: projectID), endpoint: endpoint ?? self.endpoint!, credentials: .emulator)
-        configuration.callTimeout = .seconds(10)
+        // The emulator is a JVM on a machine shared with the whole suite: a loaded one answers slowly.
+        configuration.callTimeout = .seconds(30)
         configuration.listenBackoff = .init(initial: .milliseconds(20), maximum: .milliseconds(500))
         configuration.connectionBackoff = .init(initial: .milliseconds(20), maximum: .milliseconds(200))
         return configuration
